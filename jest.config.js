@@ -1,0 +1,15 @@
+// Unit specs live beside the code (src, *.spec.ts); e2e specs in test/ (*.e2e-spec.ts). Both run on ts-jest, CommonJS.
+const shared = {
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }] },
+  moduleNameMapper: { '^src/(.*)$': '<rootDir>/src/$1' },
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 60_000 },
+  ],
+};

@@ -1,0 +1,113 @@
+import { Body, Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiProblems } from 'src/common/api-problems.decorator';
+import {
+  ClientContext,
+  type RequestClient,
+} from 'src/common/client-context.decorator';
+import { UserResponseDto } from 'src/users/dto/user-response.dto';
+import { AuthService } from './auth.service';
+import { CurrentUser } from './decorators/current-user.decorator';
+import { Public } from './decorators/public.decorator';
+import { ChangePasswordDto } from './dto/change-password.dto';
+import { LoginDto } from './dto/login.dto';
+import { RefreshTokenDto } from './dto/refresh.dto';
+import { RegisterDto } from './dto/register.dto';
+import { TokenResponseDto } from './dto/token-response.dto';
+import type { Principal } from './principal';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @Post('register')
+  @ApiOperation({
+    operationId: 'register',
+    summary: 'Create an account (role user)',
+  })
+  @ApiCreatedResponse({ type: UserResponseDto })
+  @ApiProblems(400, 403, 409, 413, 415)
+  async register(@Body() body: RegisterDto): Promise<UserResponseDto> {
+    return UserResponseDto.from(await this.auth.register(body));
+  }
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  @ApiOperation({
+    operationId: 'login',
+    summary: 'Exchange username (or email) and password for a token pair',
+  })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiProblems(400, 401, 413, 415)
+  login(
+    @Body() body: LoginDto,
+    @ClientContext() client: RequestClient,
+  ): Promise<TokenResponseDto> {
+    return this.auth.login(body, client);
+  }
+
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  @ApiOperation({
+    operationId: 'refreshTokens',
+    summary: 'Rotate a refresh token for a new token pair',
+  })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiProblems(400, 401, 415)
+  refresh(@Body() body: RefreshTokenDto): Promise<TokenResponseDto> {
+    return this.auth.refresh(body.refresh_token);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiOperation({ operationId: 'logout', summary: 'End the current session' })
+  @ApiNoContentResponse({
+    description:
+      'The session ended; its refresh and access tokens are refused from now on',
+  })
+  @ApiProblems(401)
+  logout(@CurrentUser() user: Principal): Promise<void> {
+    return this.auth.logout(user);
+  }
+
+  @Get('me')
+  @ApiOperation({ operationId: 'getMe', summary: 'The authenticated user' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiProblems(401)
+  async me(@CurrentUser() user: Principal): Promise<UserResponseDto> {
+    return UserResponseDto.from(await this.auth.me(user));
+  }
+
+  @Post('password')
+  @HttpCode(204)
+  @ApiOperation({
+    operationId: 'changePassword',
+    summary: 'Change the password; ends every other session',
+  })
+  @ApiNoContentResponse({ description: 'Password changed' })
+  @ApiProblems(400, 401, 403)
+  changePassword(
+    @CurrentUser() user: Principal,
+    @Body() body: ChangePasswordDto,
+  ): Promise<void> {
+    return this.auth.changePassword(
+      user,
+      body.current_password,
+      body.new_password,
+    );
+  }
+}

@@ -1,0 +1,114 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import type { RequestClient } from 'src/common/client-context.decorator';
+import { DomainValidationError, NotFoundError } from 'src/common/domain-error';
+import { authConfig } from 'src/config/auth.config';
+import type { TokenPair } from 'src/sessions/session';
+import { SessionsService } from 'src/sessions/sessions.service';
+import type { User } from 'src/users/user';
+import { UsersService } from 'src/users/users.service';
+import {
+  InvalidCredentialsError,
+  RegistrationClosedError,
+  WrongCurrentPasswordError,
+} from './auth.errors';
+import { codePointLength } from './dto/password-length.validator';
+import { PasswordService } from './password.service';
+import type { Principal } from './principal';
+
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly passwords: PasswordService,
+    @Inject(authConfig.KEY)
+    private readonly config: ConfigType<typeof authConfig>,
+  ) {}
+
+  async register(input: {
+    username: string;
+    email: string;
+    password: string;
+  }): Promise<User> {
+    if (this.config.registration === 'closed')
+      throw new RegistrationClosedError();
+    this.checkPasswordPolicy('password', input.password);
+    const passwordHash = await this.passwords.hash(input.password);
+    const user = await this.users.create({
+      username: input.username,
+      email: input.email,
+      passwordHash,
+    });
+    this.logger.log({ event: 'user_created', userId: user.id });
+    return user;
+  }
+
+  async login(
+    input: { username: string; password: string },
+    client: RequestClient,
+  ): Promise<TokenPair> {
+    const credentials = await this.users.findCredentialsByLogin(input.username);
+    if (!credentials) {
+      await this.passwords.verifyDummy(input.password);
+      throw new InvalidCredentialsError();
+    }
+    const valid = await this.passwords.verify(
+      credentials.passwordHash,
+      input.password,
+    );
+    // A disabled account gets the same answer as a wrong password, after the same work.
+    if (!valid || credentials.user.disabled)
+      throw new InvalidCredentialsError();
+    return this.sessions.createSession(credentials.user, client);
+  }
+
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    return (await this.sessions.refresh(refreshToken)).pair;
+  }
+
+  logout(principal: Principal): Promise<void> {
+    return this.sessions.logout(principal.userId, principal.sessionId);
+  }
+
+  async me(principal: Principal): Promise<User> {
+    const user = await this.users.findById(principal.userId);
+    if (!user) throw new NotFoundError('The user no longer exists.');
+    return user;
+  }
+
+  /** Changes the password and ends every other session; the current one stays signed in. */
+  async changePassword(
+    principal: Principal,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<void> {
+    const credentials = await this.users.findCredentialsById(principal.userId);
+    if (!credentials) throw new NotFoundError('The user no longer exists.');
+    if (
+      !(await this.passwords.verify(credentials.passwordHash, currentPassword))
+    )
+      throw new WrongCurrentPasswordError();
+    this.checkPasswordPolicy('new_password', newPassword);
+    await this.users.setPasswordHash(
+      principal.userId,
+      await this.passwords.hash(newPassword),
+    );
+    await this.sessions.revokeAllSessions(
+      principal.userId,
+      'password_changed',
+      principal.sessionId,
+    );
+  }
+
+  private checkPasswordPolicy(field: string, password: string): void {
+    if (codePointLength(password) < this.config.passwordMinLength) {
+      throw new DomainValidationError(
+        field,
+        `${field} must be at least ${this.config.passwordMinLength} characters`,
+      );
+    }
+  }
+}

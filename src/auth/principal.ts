@@ -1,0 +1,12 @@
+import type { Role } from 'src/users/role.enum';
+
+/** The authenticated caller, built from a verified access token; handlers get it through @CurrentUser(). */
+export interface Principal {
+  userId: string;
+  username: string;
+  roles: Role[];
+  sessionId: string;
+  tokenId: string;
+  issuedAt: number;
+  expiresAt: number;
+}

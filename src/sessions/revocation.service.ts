@@ -1,0 +1,195 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { Clock } from 'src/common/clock';
+import { authConfig } from 'src/config/auth.config';
+import { RedisService } from 'src/redis/redis.module';
+import {
+  RevocationsRepository,
+  type RevocationEntry,
+} from './revocations.repository';
+
+const CHANNEL = 'gatehouse:revocations';
+
+interface WireEntry {
+  k: RevocationEntry['kind'];
+  id: string;
+  nb: number;
+  ku: number;
+}
+
+/**
+ * The in-process revocation set the global guard consults on every request, so that a protected request in
+ * steady state never queries the database. It holds ended session ids and per-user "tokens issued before T are
+ * void" cut-offs, each only until every access token it could void has expired (bounded memory).
+ * Durable in the `revocations` table (loaded at start) and spread to other instances over Redis pub/sub.
+ */
+@Injectable()
+export class RevocationService
+  implements OnApplicationBootstrap, OnModuleDestroy
+{
+  private readonly logger = new Logger(RevocationService.name);
+  /** session id → keep-until (ms) */
+  private readonly sessions = new Map<string, number>();
+  /** user id → { notBefore (ms), keepUntil (ms) } */
+  private readonly users = new Map<
+    string,
+    { notBefore: number; keepUntil: number }
+  >();
+  private sweepTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly repository: RevocationsRepository,
+    private readonly redis: RedisService,
+    private readonly clock: Clock,
+    @Inject(authConfig.KEY)
+    private readonly config: ConfigType<typeof authConfig>,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.reload();
+    const subscriber = this.redis.createSubscriber();
+    if (subscriber) {
+      subscriber.on('message', (_channel: string, message: string) =>
+        this.applyWire(message),
+      );
+      // After a Redis outage, messages sent meanwhile are lost: re-read the durable set.
+      subscriber.on(
+        'ready',
+        () =>
+          void this.reload().catch((e: Error) =>
+            this.logger.error(`reload failed: ${e.message}`),
+          ),
+      );
+      await subscriber
+        .subscribe(CHANNEL)
+        .catch((e: Error) =>
+          this.logger.error(`subscribe failed: ${e.message}`),
+        );
+    }
+    this.sweepTimer = setInterval(() => this.sweep(), 60_000);
+    this.sweepTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweepTimer);
+  }
+
+  /** True when an access token of this session and user, issued at `iatSeconds`, must be refused. */
+  isRevoked(sessionId: string, userId: string, iatSeconds: number): boolean {
+    if (this.sessions.has(sessionId)) return true;
+    const cut = this.users.get(userId);
+    return cut !== undefined && iatSeconds * 1000 < cut.notBefore;
+  }
+
+  async revokeSessions(sessionIds: string[]): Promise<void> {
+    if (sessionIds.length === 0) return;
+    const now = this.clock.now();
+    const keepUntil = this.keepUntil(now);
+    await this.record(
+      sessionIds.map((subjectId) => ({
+        kind: 'session' as const,
+        subjectId,
+        notBefore: now,
+        keepUntil,
+      })),
+    );
+  }
+
+  /** Voids every access token of the user issued before now (role change, disable, delete). */
+  async revokeUserTokens(userId: string): Promise<void> {
+    const now = this.clock.now();
+    await this.record([
+      {
+        kind: 'user',
+        subjectId: userId,
+        notBefore: now,
+        keepUntil: this.keepUntil(now),
+      },
+    ]);
+  }
+
+  get size(): { sessions: number; users: number } {
+    return { sessions: this.sessions.size, users: this.users.size };
+  }
+
+  async reload(): Promise<void> {
+    const entries = await this.repository.findLive(this.clock.now());
+    entries.forEach((entry) => this.apply(entry));
+  }
+
+  private keepUntil(now: Date): Date {
+    return new Date(
+      now.getTime() +
+        (this.config.accessTtlSeconds + this.config.clockToleranceSeconds + 1) *
+          1000,
+    );
+  }
+
+  private async record(entries: RevocationEntry[]): Promise<void> {
+    // Memory first: this instance refuses the tokens even if the write below fails.
+    entries.forEach((entry) => this.apply(entry));
+    await this.repository.upsert(entries);
+    if (this.redis.client) {
+      const wire: WireEntry[] = entries.map((e) => ({
+        k: e.kind,
+        id: e.subjectId,
+        nb: e.notBefore.getTime(),
+        ku: e.keepUntil.getTime(),
+      }));
+      await this.redis.client
+        .publish(CHANNEL, JSON.stringify(wire))
+        .catch((error: Error) => {
+          this.logger.error(
+            `could not publish a revocation to other instances (they catch up when Redis returns): ${error.message}`,
+          );
+        });
+    }
+  }
+
+  private applyWire(message: string): void {
+    try {
+      const wire = JSON.parse(message) as WireEntry[];
+      wire.forEach((w) =>
+        this.apply({
+          kind: w.k,
+          subjectId: w.id,
+          notBefore: new Date(w.nb),
+          keepUntil: new Date(w.ku),
+        }),
+      );
+    } catch {
+      this.logger.warn('ignored a malformed revocation message');
+    }
+  }
+
+  private apply(entry: RevocationEntry): void {
+    const keepUntil = entry.keepUntil.getTime();
+    if (entry.kind === 'session') {
+      this.sessions.set(
+        entry.subjectId,
+        Math.max(keepUntil, this.sessions.get(entry.subjectId) ?? 0),
+      );
+      return;
+    }
+    const previous = this.users.get(entry.subjectId);
+    this.users.set(entry.subjectId, {
+      notBefore: Math.max(entry.notBefore.getTime(), previous?.notBefore ?? 0),
+      keepUntil: Math.max(keepUntil, previous?.keepUntil ?? 0),
+    });
+  }
+
+  /** Drops entries whose tokens have all expired, so the set stays bounded. */
+  sweep(): void {
+    const now = this.clock.now().getTime();
+    for (const [id, keepUntil] of this.sessions)
+      if (keepUntil <= now) this.sessions.delete(id);
+    for (const [id, cut] of this.users)
+      if (cut.keepUntil <= now) this.users.delete(id);
+  }
+}

@@ -1,0 +1,49 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { gt, lt, sql } from 'drizzle-orm';
+import { DRIZZLE, type Database } from 'src/database/database.types';
+import { revocations } from 'src/database/schema';
+
+export type RevocationKind = 'session' | 'user';
+
+export interface RevocationEntry {
+  kind: RevocationKind;
+  subjectId: string;
+  notBefore: Date;
+  keepUntil: Date;
+}
+
+@Injectable()
+export class RevocationsRepository {
+  constructor(@Inject(DRIZZLE) private readonly db: Database) {}
+
+  async upsert(entries: RevocationEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db
+      .insert(revocations)
+      .values(entries)
+      .onConflictDoUpdate({
+        target: [revocations.kind, revocations.subjectId],
+        set: {
+          notBefore: sql`greatest(${revocations.notBefore}, excluded.not_before)`,
+          keepUntil: sql`greatest(${revocations.keepUntil}, excluded.keep_until)`,
+        },
+      });
+  }
+
+  async findLive(now: Date): Promise<RevocationEntry[]> {
+    return this.db
+      .select()
+      .from(revocations)
+      .where(gt(revocations.keepUntil, now));
+  }
+
+  async purgeExpired(now: Date, batchSize: number): Promise<number> {
+    const rows = await this.db
+      .delete(revocations)
+      .where(
+        sql`(${revocations.kind}, ${revocations.subjectId}) in (select kind, subject_id from ${revocations} where ${lt(revocations.keepUntil, now)} limit ${batchSize})`,
+      )
+      .returning({ id: revocations.subjectId });
+    return rows.length;
+  }
+}

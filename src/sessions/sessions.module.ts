@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { authConfig } from 'src/config/auth.config';
+import { sessionConfig } from 'src/config/session.config';
+import { KeysModule } from 'src/keys/keys.module';
+import { RevocationService } from './revocation.service';
+import { RevocationsRepository } from './revocations.repository';
+import { SessionsController } from './sessions.controller';
+import { SessionsRepository } from './sessions.repository';
+import { SessionsService } from './sessions.service';
+
+@Module({
+  imports: [
+    ConfigModule.forFeature(sessionConfig),
+    ConfigModule.forFeature(authConfig),
+    KeysModule,
+  ],
+  controllers: [SessionsController],
+  providers: [
+    SessionsRepository,
+    SessionsService,
+    RevocationsRepository,
+    RevocationService,
+  ],
+  exports: [SessionsService, RevocationService],
+})
+export class SessionsModule {}

@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { Clock } from 'src/common/clock';
+import { sessionConfig } from 'src/config/session.config';
+import { AccessTokenService } from 'src/keys/access-token.service';
+import {
+  generateRefreshToken,
+  hashRefreshToken,
+  isWellFormedRefreshToken,
+  openSuccessor,
+  sealSuccessor,
+} from './refresh-token';
+import { RevocationService } from './revocation.service';
+import type { ClientContext, Session, TokenPair } from './session';
+import {
+  InvalidRefreshTokenError,
+  SessionNotFoundError,
+} from './sessions.errors';
+import { SessionsRepository } from './sessions.repository';
+
+const PURGE_BATCH = 1_000;
+
+export interface SessionOwner {
+  id: string;
+  username: string;
+  roles: string[];
+}
+
+export type RefreshOutcome = 'rotated' | 'grace';
+
+@Injectable()
+export class SessionsService
+  implements OnApplicationBootstrap, OnModuleDestroy
+{
+  private readonly logger = new Logger(SessionsService.name);
+  private purgeTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly repository: SessionsRepository,
+    private readonly revocations: RevocationService,
+    private readonly accessTokens: AccessTokenService,
+    private readonly clock: Clock,
+    @Inject(sessionConfig.KEY)
+    private readonly config: ConfigType<typeof sessionConfig>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.purgeTimer = setInterval(() => {
+      this.purge().catch((error: Error) =>
+        this.logger.error(`session purge failed: ${error.message}`),
+      );
+    }, this.config.purgeIntervalSeconds * 1000);
+    this.purgeTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.purgeTimer);
+  }
+
+  /** Starts a session (a refresh-token family) at login and returns its first token pair. */
+  async createSession(
+    user: SessionOwner,
+    context: ClientContext,
+  ): Promise<TokenPair> {
+    const now = this.clock.now();
+    const session: Session = {
+      id: randomUUID(),
+      userId: user.id,
+      createdAt: now,
+      lastUsedAt: now,
+      idleExpiresAt: new Date(
+        now.getTime() + this.config.idleTtlSeconds * 1000,
+      ),
+      expiresAt: new Date(now.getTime() + this.config.maxTtlSeconds * 1000),
+      revokedAt: null,
+      userAgent: context.userAgent?.slice(0, 512) ?? null,
+      ip: context.ip ?? null,
+    };
+    const refreshToken = generateRefreshToken();
+    await this.repository.createWithToken(
+      session,
+      hashRefreshToken(refreshToken),
+    );
+    return this.pair(user, session, session.idleExpiresAt, refreshToken, now);
+  }
+
+  /**
+   * Rotates a refresh token. Exactly one concurrent caller consumes it; the others, inside the grace window, get
+   * the pair the winner issued (sealed in the consumed row). A consumed token presented after the window is
+   * reuse: the whole session ends.
+   */
+  async refresh(
+    presented: string,
+  ): Promise<{ pair: TokenPair; outcome: RefreshOutcome }> {
+    if (!isWellFormedRefreshToken(presented))
+      throw new InvalidRefreshTokenError();
+    const found = await this.repository.findRefreshToken(
+      hashRefreshToken(presented),
+    );
+    if (!found) throw new InvalidRefreshTokenError();
+    const now = this.clock.now();
+    const { session, user } = found;
+    if (session.revokedAt) throw new InvalidRefreshTokenError();
+    if (now >= session.expiresAt || now >= session.idleExpiresAt) {
+      throw new InvalidRefreshTokenError(
+        'The session has expired; log in again.',
+      );
+    }
+    if (user.disabled) throw new InvalidRefreshTokenError();
+
+    if (found.consumedAt) {
+      return {
+        pair: await this.answerConsumed(
+          presented,
+          found.consumedAt,
+          found.successor,
+          session,
+          now,
+        ),
+        outcome: 'grace',
+      };
+    }
+
+    const idleExpiresAt = new Date(
+      Math.min(
+        now.getTime() + this.config.idleTtlSeconds * 1000,
+        session.expiresAt.getTime(),
+      ),
+    );
+    const nextToken = generateRefreshToken();
+    const pair = this.pair(user, session, idleExpiresAt, nextToken, now);
+    const won = await this.repository.rotate({
+      tokenId: found.tokenId,
+      sealedSuccessor: sealSuccessor(presented, pair),
+      newTokenHash: hashRefreshToken(nextToken),
+      now,
+      idleExpiresAt,
+    });
+    if (won) return { pair, outcome: 'rotated' };
+
+    const state = await this.repository.findTokenState(found.tokenId);
+    if (!state?.consumedAt) throw new InvalidRefreshTokenError();
+    return {
+      pair: await this.answerConsumed(
+        presented,
+        state.consumedAt,
+        state.successor,
+        session,
+        now,
+      ),
+      outcome: 'grace',
+    };
+  }
+
+  private async answerConsumed(
+    presented: string,
+    consumedAt: Date,
+    successor: string | null,
+    session: Session,
+    now: Date,
+  ): Promise<TokenPair> {
+    const age = now.getTime() - consumedAt.getTime();
+    if (
+      this.config.reuseGraceSeconds > 0 &&
+      age <= this.config.reuseGraceSeconds * 1000 &&
+      successor
+    ) {
+      const pair = openSuccessor<TokenPair>(presented, successor);
+      if (pair) return pair;
+    }
+    await this.endSessions([session.id], 'refresh_token_reuse');
+    this.logger.warn({
+      event: 'refresh_token_reuse',
+      sessionId: session.id,
+      userId: session.userId,
+      msg: 'refresh token reuse detected: session revoked',
+    });
+    throw new InvalidRefreshTokenError();
+  }
+
+  async listSessions(userId: string): Promise<Session[]> {
+    return this.repository.listLive(userId, this.clock.now());
+  }
+
+  /** Ends one of the user's own sessions; anyone else's (or an unknown id) is a 404, never a 403. */
+  async revokeSession(userId: string, sessionId: string): Promise<void> {
+    const ended = await this.repository.revokeOne(
+      userId,
+      sessionId,
+      'revoked_by_user',
+      this.clock.now(),
+    );
+    if (!ended) throw new SessionNotFoundError();
+    await this.revocations.revokeSessions([sessionId]);
+    this.logger.log({ event: 'session_revoked', sessionId, userId });
+  }
+
+  async logout(userId: string, sessionId: string): Promise<void> {
+    await this.repository.revokeOne(
+      userId,
+      sessionId,
+      'logout',
+      this.clock.now(),
+    );
+    // Even if the row was already ended, make sure this instance (and others) refuse its access tokens.
+    await this.revocations.revokeSessions([sessionId]);
+    this.logger.log({ event: 'logout', sessionId, userId });
+  }
+
+  /** Ends every session of the user but `keepSessionId`; returns how many ended. */
+  async revokeAllSessions(
+    userId: string,
+    reason: string,
+    keepSessionId?: string,
+  ): Promise<number> {
+    const ended = await this.repository.revokeAllOf(
+      userId,
+      reason,
+      this.clock.now(),
+      keepSessionId,
+    );
+    await this.revocations.revokeSessions(ended);
+    this.logger.log({
+      event: reason,
+      userId,
+      keptSessionId: keepSessionId,
+      ended: ended.length,
+    });
+    return ended.length;
+  }
+
+  /** Ends a session by id whoever owns it (token revocation endpoint, reuse detection). */
+  async endSessions(sessionIds: string[], reason: string): Promise<void> {
+    const now = this.clock.now();
+    for (const id of sessionIds)
+      await this.repository.revokeById(id, reason, now);
+    await this.revocations.revokeSessions(sessionIds);
+  }
+
+  /** Deletes ended sessions in bounded batches once none of their access tokens can still be valid. */
+  async purge(): Promise<{ sessions: number; successors: number }> {
+    const now = this.clock.now();
+    const cutoff = new Date(
+      now.getTime() - (this.accessTokens.ttlSeconds + 60) * 1000,
+    );
+    let sessions = 0;
+    for (let n = PURGE_BATCH; n === PURGE_BATCH; sessions += n)
+      n = await this.repository.purgeEnded(cutoff, PURGE_BATCH);
+    let successors = 0;
+    const graceCutoff = new Date(
+      now.getTime() - (this.config.reuseGraceSeconds + 1) * 1000,
+    );
+    for (let n = PURGE_BATCH; n === PURGE_BATCH; successors += n)
+      n = await this.repository.clearOldSuccessors(graceCutoff, PURGE_BATCH);
+    return { sessions, successors };
+  }
+
+  private pair(
+    user: SessionOwner,
+    session: Session,
+    idleExpiresAt: Date,
+    refreshToken: string,
+    now: Date,
+  ): TokenPair {
+    const access = this.accessTokens.sign({
+      userId: user.id,
+      username: user.username,
+      roles: user.roles,
+      sessionId: session.id,
+      sessionExpiresAt: session.expiresAt,
+    });
+    const refreshEnds = Math.min(
+      idleExpiresAt.getTime(),
+      session.expiresAt.getTime(),
+    );
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      refresh_token: refreshToken,
+      refresh_expires_in: Math.max(
+        0,
+        Math.floor((refreshEnds - now.getTime()) / 1000),
+      ),
+    };
+  }
+}

@@ -1,0 +1,37 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Role } from '../role.enum';
+import type { User } from '../user';
+
+export class UserResponseDto {
+  @ApiProperty({
+    format: 'uuid',
+    example: '0b6c6f0e-6f4e-4a39-9d0a-6f1f0e1c2b3a',
+  })
+  id: string;
+
+  @ApiProperty({ example: 'ada' })
+  username: string;
+
+  @ApiProperty({ example: 'ada@example.com' })
+  email: string;
+
+  @ApiProperty({ enum: Role, isArray: true, example: ['user'] })
+  roles: Role[];
+
+  @ApiProperty({ example: false })
+  disabled: boolean;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+
+  static from(user: User): UserResponseDto {
+    return {
+      id: user.id,
+      username: user.username,
+      email: user.email,
+      roles: user.roles,
+      disabled: user.disabled,
+      created_at: user.createdAt.toISOString(),
+    };
+  }
+}

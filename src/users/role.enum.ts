@@ -1,0 +1,7 @@
+/** Every role Gatehouse knows. Stored as text[] on the user and copied into access tokens. */
+export enum Role {
+  User = 'user',
+  Admin = 'admin',
+}
+
+export const ALL_ROLES = Object.values(Role);

@@ -1,0 +1,17 @@
+import type { Role } from './role.enum';
+
+/** A user as the rest of the app sees it: never with the password hash. */
+export interface User {
+  id: string;
+  username: string;
+  email: string;
+  roles: Role[];
+  disabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface UserCredentials {
+  user: User;
+  passwordHash: string;
+}

@@ -1,0 +1,142 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { and, asc, count, eq, ilike, or, sql } from 'drizzle-orm';
+import { isUniqueViolation } from 'src/common/pg-errors';
+import { DRIZZLE, type Database } from 'src/database/database.types';
+import { users, type UserRow } from 'src/database/schema';
+import type { Role } from './role.enum';
+import type { User, UserCredentials } from './user';
+import { UserAlreadyExistsError } from './users.errors';
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    roles: row.roles as Role[],
+    disabled: row.disabled,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export interface NewUser {
+  username: string;
+  email: string;
+  passwordHash: string;
+  roles?: Role[];
+}
+
+export interface UserChanges {
+  roles?: Role[];
+  disabled?: boolean;
+  passwordHash?: string;
+}
+
+/** LIKE wildcards in a user's search text are literal characters. */
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+@Injectable()
+export class UsersRepository {
+  constructor(@Inject(DRIZZLE) private readonly db: Database) {}
+
+  async create(input: NewUser): Promise<User> {
+    try {
+      const [row] = await this.db
+        .insert(users)
+        .values({ ...input, roles: input.roles ?? undefined })
+        .returning();
+      return toUser(row);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new UserAlreadyExistsError();
+      throw error;
+    }
+  }
+
+  async findById(id: string): Promise<User | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(users)
+      .where(eq(users.id, id))
+      .limit(1);
+    return row && toUser(row);
+  }
+
+  /** Login accepts the username or the email, both case-insensitively. */
+  async findCredentialsByLogin(
+    login: string,
+  ): Promise<UserCredentials | undefined> {
+    const folded = login.toLowerCase();
+    const [row] = await this.db
+      .select()
+      .from(users)
+      .where(
+        or(
+          sql`lower(${users.username}) = ${folded}`,
+          sql`lower(${users.email}) = ${folded}`,
+        ),
+      )
+      .limit(1);
+    return row && { user: toUser(row), passwordHash: row.passwordHash };
+  }
+
+  async findCredentialsById(id: string): Promise<UserCredentials | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(users)
+      .where(eq(users.id, id))
+      .limit(1);
+    return row && { user: toUser(row), passwordHash: row.passwordHash };
+  }
+
+  async list(query: {
+    limit: number;
+    offset: number;
+    q?: string;
+  }): Promise<{ items: User[]; total: number }> {
+    const filter = query.q
+      ? or(
+          ilike(users.username, `${escapeLike(query.q)}%`),
+          ilike(users.email, `${escapeLike(query.q)}%`),
+        )
+      : undefined;
+    const [rows, [{ total }]] = await Promise.all([
+      this.db
+        .select()
+        .from(users)
+        .where(filter)
+        .orderBy(asc(users.createdAt), asc(users.id))
+        .limit(query.limit)
+        .offset(query.offset),
+      this.db.select({ total: count() }).from(users).where(filter),
+    ]);
+    return { items: rows.map(toUser), total: Number(total) };
+  }
+
+  async update(id: string, changes: UserChanges): Promise<User | undefined> {
+    const [row] = await this.db
+      .update(users)
+      .set({ ...changes, updatedAt: new Date() })
+      .where(eq(users.id, id))
+      .returning();
+    return row && toUser(row);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const rows = await this.db
+      .delete(users)
+      .where(eq(users.id, id))
+      .returning({ id: users.id });
+    return rows.length > 0;
+  }
+
+  async existsWithRole(role: Role): Promise<boolean> {
+    const rows = await this.db
+      .select({ id: users.id })
+      .from(users)
+      .where(and(sql`${role} = any(${users.roles})`))
+      .limit(1);
+    return rows.length > 0;
+  }
+}
