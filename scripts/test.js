@@ -1,0 +1,34 @@
+// `npm test`: unit + e2e on in-memory PGlite, then the e2e suite again on PostgreSQL.
+// PostgreSQL and Redis default to the local servers (127.0.0.1); tests that need one skip with a printed reason
+// only when it cannot be reached. `.ci/run` starts both, so CI never skips.
+const { spawnSync } = require('node:child_process');
+const { join } = require('node:path');
+
+const jest = [
+  '--experimental-vm-modules',
+  join(__dirname, '..', 'node_modules', 'jest', 'bin', 'jest.js'),
+  '--runInBand',
+];
+const extra = process.argv.slice(2);
+
+function run(label, args, env) {
+  process.stdout.write(`\n=== ${label} ===\n`);
+  const result = spawnSync(process.execPath, [...jest, ...args, ...extra], {
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+const pgUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const services = { TEST_PG_URL: pgUrl, TEST_REDIS_URL: redisUrl };
+
+// TEST_DATABASE_URL unset: every e2e spec runs on PGlite (specs that need PostgreSQL/Redis read TEST_PG_URL).
+run('unit + e2e on PGlite', [], { ...services, TEST_DATABASE_URL: '' });
+if (process.env.SKIP_PG_PASS !== '1') {
+  run('e2e on PostgreSQL', ['--selectProjects', 'e2e', '--testPathIgnorePatterns', 'browser|multi-instance|redis'], {
+    ...services,
+    TEST_DATABASE_URL: pgUrl,
+  });
+}
