@@ -10,6 +10,16 @@ const shared = {
 module.exports = {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 60_000 },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/jest-timeout.ts'],
+    },
+    // Swagger UI in chromium against the built app: only `npm run test:browser` lists it, so `npm test` does not
+    // run it a second time in CI.
+    ...(process.env.GATEHOUSE_BROWSER_TESTS === '1'
+      ? [{ ...shared, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'] }]
+      : []),
   ],
 };

@@ -68,6 +68,11 @@ export class RedisService implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     for (const connection of [...this.subscribers, this.client]) {
       if (!connection) continue;
+      // QUIT on a connection that is not ready waits for a reconnect that may never come: just drop it.
+      if (connection.status !== 'ready') {
+        connection.disconnect();
+        continue;
+      }
       try {
         await connection.quit();
       } catch {

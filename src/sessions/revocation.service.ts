@@ -6,6 +6,7 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import type Redis from 'ioredis';
 import { Clock } from 'src/common/clock';
 import { authConfig } from 'src/config/auth.config';
 import { RedisService } from 'src/redis/redis.module';
@@ -15,6 +16,8 @@ import {
 } from './revocations.repository';
 
 const CHANNEL = 'gatehouse:revocations';
+const SWEEP_INTERVAL_MS = 60_000;
+const SUBSCRIBE_WAIT_MS = 2_000;
 
 interface WireEntry {
   k: RevocationEntry['kind'];
@@ -52,32 +55,53 @@ export class RevocationService
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.reload();
     const subscriber = this.redis.createSubscriber();
-    if (subscriber) {
-      subscriber.on('message', (_channel: string, message: string) =>
-        this.applyWire(message),
-      );
-      // After a Redis outage, messages sent meanwhile are lost: re-read the durable set.
-      subscriber.on(
-        'ready',
-        () =>
-          void this.reload().catch((e: Error) =>
-            this.logger.error(`reload failed: ${e.message}`),
-          ),
-      );
-      await subscriber
-        .subscribe(CHANNEL)
-        .catch((e: Error) =>
-          this.logger.error(`subscribe failed: ${e.message}`),
-        );
-    }
-    this.sweepTimer = setInterval(() => this.sweep(), 60_000);
+    if (subscriber) await this.subscribe(subscriber);
+    // Loaded after subscribing, so a revocation published meanwhile is either in the table or on the channel.
+    await this.reload();
+    this.sweepTimer = setInterval(() => {
+      this.sweep();
+      // A publish that failed (Redis hiccup on the sender only) is caught up here, within one interval.
+      if (subscriber) this.reloadQuietly();
+    }, SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
   }
 
   onModuleDestroy(): void {
     clearInterval(this.sweepTimer);
+  }
+
+  private async subscribe(subscriber: Redis): Promise<void> {
+    subscriber.on('message', (_channel: string, message: string) =>
+      this.applyWire(message),
+    );
+    // After a Redis outage, messages sent meanwhile are lost: re-read the durable set on every (re)connect.
+    subscriber.on('ready', () => this.reloadQuietly());
+    const subscribed = subscriber.subscribe(CHANNEL).then(
+      () => true,
+      (error: Error) => {
+        this.logger.error(`subscribe failed: ${error.message}`);
+        return false;
+      },
+    );
+    // Redis down at start must not keep the instance from serving: wait a little, then go on and let the
+    // 'ready' handler catch up once Redis answers.
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), SUBSCRIBE_WAIT_MS);
+    });
+    const ok = await Promise.race([subscribed, gaveUp]);
+    clearTimeout(timer);
+    if (!ok)
+      this.logger.warn(
+        'not subscribed to revocations from other instances yet (Redis unreachable); catching up when it answers',
+      );
+  }
+
+  private reloadQuietly(): void {
+    this.reload().catch((error: Error) =>
+      this.logger.error(`reloading revocations failed: ${error.message}`),
+    );
   }
 
   /** True when an access token of this session and user, issued at `iatSeconds`, must be refused. */
@@ -153,19 +177,24 @@ export class RevocationService
   }
 
   private applyWire(message: string): void {
+    let wire: unknown;
     try {
-      const wire = JSON.parse(message) as WireEntry[];
-      wire.forEach((w) =>
-        this.apply({
-          kind: w.k,
-          subjectId: w.id,
-          notBefore: new Date(w.nb),
-          keepUntil: new Date(w.ku),
-        }),
-      );
+      wire = JSON.parse(message);
     } catch {
-      this.logger.warn('ignored a malformed revocation message');
+      wire = undefined;
     }
+    if (!Array.isArray(wire) || !wire.every(isWireEntry)) {
+      this.logger.warn('ignored a malformed revocation message');
+      return;
+    }
+    wire.forEach((w) =>
+      this.apply({
+        kind: w.k,
+        subjectId: w.id,
+        notBefore: new Date(w.nb),
+        keepUntil: new Date(w.ku),
+      }),
+    );
   }
 
   private apply(entry: RevocationEntry): void {
@@ -184,6 +213,16 @@ export class RevocationService
     });
   }
 
+  /** Deletes durable entries that can no longer void any token, in bounded batches; sweeps memory as well. */
+  async purgeExpired(batchSize: number): Promise<number> {
+    this.sweep();
+    const now = this.clock.now();
+    let purged = 0;
+    for (let n = batchSize; n === batchSize; purged += n)
+      n = await this.repository.purgeExpired(now, batchSize);
+    return purged;
+  }
+
   /** Drops entries whose tokens have all expired, so the set stays bounded. */
   sweep(): void {
     const now = this.clock.now().getTime();
@@ -192,4 +231,16 @@ export class RevocationService
     for (const [id, cut] of this.users)
       if (cut.keepUntil <= now) this.users.delete(id);
   }
+}
+
+function isWireEntry(value: unknown): value is WireEntry {
+  const w = value as Partial<WireEntry> | null;
+  return (
+    typeof w === 'object' &&
+    w !== null &&
+    (w.k === 'session' || w.k === 'user') &&
+    typeof w.id === 'string' &&
+    Number.isFinite(w.nb) &&
+    Number.isFinite(w.ku)
+  );
 }

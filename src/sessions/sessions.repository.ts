@@ -118,17 +118,23 @@ export class SessionsRepository {
     return result.rows.length === 1;
   }
 
-  async findTokenState(
-    tokenId: string,
-  ): Promise<
-    { consumedAt: Date | null; successor: string | null } | undefined
+  /** A token's state re-read after a lost rotation, with whether its session ended meanwhile. */
+  async findTokenState(tokenId: string): Promise<
+    | {
+        consumedAt: Date | null;
+        successor: string | null;
+        sessionRevokedAt: Date | null;
+      }
+    | undefined
   > {
     const [row] = await this.db
       .select({
         consumedAt: refreshTokens.consumedAt,
         successor: refreshTokens.successor,
+        sessionRevokedAt: sessions.revokedAt,
       })
       .from(refreshTokens)
+      .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
       .where(eq(refreshTokens.id, tokenId));
     return row;
   }

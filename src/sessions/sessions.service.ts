@@ -35,6 +35,17 @@ export interface SessionOwner {
 
 export type RefreshOutcome = 'rotated' | 'grace';
 
+export interface RefreshTokenInfo {
+  sessionId: string;
+  userId: string;
+  username: string;
+  roles: string[];
+  issuedAt: Date;
+  expiresAt: Date;
+  /** Not rotated yet, session live, owner enabled, not expired. */
+  active: boolean;
+}
+
 @Injectable()
 export class SessionsService
   implements OnApplicationBootstrap, OnModuleDestroy
@@ -145,8 +156,10 @@ export class SessionsService
     });
     if (won) return { pair, outcome: 'rotated' };
 
+    // Lost the race, or the session ended between the read and the rotation (then no successor was stored).
     const state = await this.repository.findTokenState(found.tokenId);
-    if (!state?.consumedAt) throw new InvalidRefreshTokenError();
+    if (!state?.consumedAt || state.sessionRevokedAt)
+      throw new InvalidRefreshTokenError();
     return {
       pair: await this.answerConsumed(
         presented,
@@ -244,8 +257,47 @@ export class SessionsService
     await this.revocations.revokeSessions(sessionIds);
   }
 
-  /** Deletes ended sessions in bounded batches once none of their access tokens can still be valid. */
-  async purge(): Promise<{ sessions: number; successors: number }> {
+  /**
+   * What a refresh token stands for (token revocation and introspection): its session, owner and whether it
+   * would still refresh. Undefined for a token Gatehouse never issued (or whose session was purged).
+   */
+  async describeRefreshToken(
+    presented: string,
+  ): Promise<RefreshTokenInfo | undefined> {
+    if (!isWellFormedRefreshToken(presented)) return undefined;
+    const found = await this.repository.findRefreshToken(
+      hashRefreshToken(presented),
+    );
+    if (!found) return undefined;
+    const { session, user } = found;
+    const expiresAt = new Date(
+      Math.min(session.idleExpiresAt.getTime(), session.expiresAt.getTime()),
+    );
+    return {
+      sessionId: session.id,
+      userId: user.id,
+      username: user.username,
+      roles: user.roles,
+      // Each rotation stamps last_used_at with the new token's creation time.
+      issuedAt: session.lastUsedAt,
+      expiresAt,
+      active:
+        !found.consumedAt &&
+        !session.revokedAt &&
+        !user.disabled &&
+        this.clock.now() < expiresAt,
+    };
+  }
+
+  /**
+   * Deletes ended sessions in bounded batches once none of their access tokens can still be valid, clears
+   * rotation successors older than the grace window and drops revocations that can no longer void a token.
+   */
+  async purge(): Promise<{
+    sessions: number;
+    successors: number;
+    revocations: number;
+  }> {
     const now = this.clock.now();
     const cutoff = new Date(
       now.getTime() - (this.accessTokens.ttlSeconds + 60) * 1000,
@@ -259,7 +311,8 @@ export class SessionsService
     );
     for (let n = PURGE_BATCH; n === PURGE_BATCH; successors += n)
       n = await this.repository.clearOldSuccessors(graceCutoff, PURGE_BATCH);
-    return { sessions, successors };
+    const revocations = await this.revocations.purgeExpired(PURGE_BATCH);
+    return { sessions, successors, revocations };
   }
 
   private pair(

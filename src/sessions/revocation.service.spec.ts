@@ -1,0 +1,313 @@
+import { EventEmitter } from 'node:events';
+import { Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { Clock } from 'src/common/clock';
+import type { authConfig } from 'src/config/auth.config';
+import type { RedisService } from 'src/redis/redis.module';
+import { RevocationService } from './revocation.service';
+import type {
+  RevocationEntry,
+  RevocationsRepository,
+} from './revocations.repository';
+
+const CHANNEL = 'gatehouse:revocations';
+const ACCESS_TTL = 900;
+const TOLERANCE = 5;
+/** How long an entry must be kept: the access-token lifetime, the verification tolerance and a second. */
+const KEEP_SECONDS = ACCESS_TTL + TOLERANCE + 1;
+
+class FakeClock extends Clock {
+  ms = Date.parse('2026-01-01T00:00:00Z');
+  now(): Date {
+    return new Date(this.ms);
+  }
+  advance(seconds: number): void {
+    this.ms += seconds * 1000;
+  }
+}
+
+class FakeRepository {
+  readonly rows = new Map<string, RevocationEntry>();
+  failWrites = false;
+  purgeBatches: number[] = [];
+
+  upsert = jest.fn((entries: RevocationEntry[]): Promise<void> => {
+    if (this.failWrites) return Promise.reject(new Error('database down'));
+    for (const e of entries) this.rows.set(`${e.kind}:${e.subjectId}`, e);
+    return Promise.resolve();
+  });
+
+  findLive = jest.fn((now: Date): Promise<RevocationEntry[]> =>
+    Promise.resolve([...this.rows.values()].filter((e) => e.keepUntil > now)),
+  );
+
+  purgeExpired = jest.fn((_now: Date, _batch: number): Promise<number> =>
+    Promise.resolve(this.purgeBatches.shift() ?? 0),
+  );
+}
+
+class FakeSubscriber extends EventEmitter {
+  subscribeResult: Promise<unknown> = Promise.resolve(1);
+  subscribe = jest.fn((_channel: string) => this.subscribeResult);
+}
+
+interface Setup {
+  service: RevocationService;
+  repository: FakeRepository;
+  clock: FakeClock;
+  subscriber?: FakeSubscriber;
+  publish?: jest.Mock;
+}
+
+function setup(
+  options: {
+    redis?: boolean;
+    publish?: jest.Mock;
+    repository?: FakeRepository;
+    clock?: FakeClock;
+  } = {},
+): Setup {
+  const repository = options.repository ?? new FakeRepository();
+  const clock = options.clock ?? new FakeClock();
+  const subscriber = options.redis ? new FakeSubscriber() : undefined;
+  const publish = options.redis
+    ? (options.publish ?? jest.fn(() => Promise.resolve(1)))
+    : undefined;
+  const redis = {
+    client: publish ? { publish } : undefined,
+    createSubscriber: () => subscriber,
+  } as unknown as RedisService;
+  const config = {
+    accessTtlSeconds: ACCESS_TTL,
+    clockToleranceSeconds: TOLERANCE,
+  } as ConfigType<typeof authConfig>;
+  const service = new RevocationService(
+    repository as unknown as RevocationsRepository,
+    redis,
+    clock,
+    config,
+  );
+  return { service, repository, clock, subscriber, publish };
+}
+
+const flush = (): Promise<void> =>
+  new Promise((resolve) => setImmediate(resolve));
+
+describe(RevocationService.name, () => {
+  let services: RevocationService[] = [];
+  const track = (s: Setup): Setup => {
+    services.push(s.service);
+    return s;
+  };
+
+  beforeEach(() => {
+    for (const level of ['log', 'warn', 'error'] as const)
+      jest.spyOn(Logger.prototype, level).mockImplementation(() => undefined);
+  });
+
+  afterEach(() => {
+    services.forEach((s) => s.onModuleDestroy());
+    services = [];
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  it('refuses every token of a revoked session and nothing else', async () => {
+    const { service, repository, clock } = setup();
+    const iat = clock.now().getTime() / 1000;
+    expect(service.isRevoked('s1', 'u1', iat)).toBe(false);
+
+    await service.revokeSessions(['s1', 's2']);
+
+    expect(service.isRevoked('s1', 'u1', iat)).toBe(true);
+    expect(service.isRevoked('s2', 'u1', iat + 60)).toBe(true);
+    expect(service.isRevoked('s3', 'u1', iat)).toBe(false);
+    expect(repository.rows.get('session:s1')).toEqual({
+      kind: 'session',
+      subjectId: 's1',
+      notBefore: clock.now(),
+      keepUntil: new Date(clock.ms + KEEP_SECONDS * 1000),
+    });
+  });
+
+  it('voids a user’s tokens issued before the cut-off but not those issued at or after it', async () => {
+    const { service, clock } = setup();
+    const cut = clock.now().getTime();
+    await service.revokeUserTokens('u1');
+
+    expect(service.isRevoked('s1', 'u1', (cut - 1) / 1000)).toBe(true);
+    expect(service.isRevoked('s1', 'u1', cut / 1000)).toBe(false);
+    expect(service.isRevoked('s1', 'u1', (cut + 1) / 1000)).toBe(false);
+    expect(service.isRevoked('s1', 'u2', (cut - 1) / 1000)).toBe(false);
+
+    clock.advance(10);
+    await service.revokeUserTokens('u1');
+    expect(service.isRevoked('s1', 'u1', (cut + 5_000) / 1000)).toBe(true);
+  });
+
+  it('keeps an entry only while a token it voids can still be valid', async () => {
+    const { service, clock } = setup();
+    await service.revokeSessions(['s1']);
+    await service.revokeUserTokens('u1');
+
+    clock.advance(KEEP_SECONDS - 1);
+    service.sweep();
+    expect(service.size).toEqual({ sessions: 1, users: 1 });
+    expect(service.isRevoked('s1', 'u9', 0)).toBe(true);
+
+    clock.advance(1);
+    service.sweep();
+    expect(service.size).toEqual({ sessions: 0, users: 0 });
+    expect(service.isRevoked('s1', 'u9', 0)).toBe(false);
+  });
+
+  it('refuses the tokens in this process even when the durable write fails', async () => {
+    const { service, repository } = setup();
+    repository.failWrites = true;
+    await expect(service.revokeSessions(['s1'])).rejects.toThrow(
+      'database down',
+    );
+    expect(service.isRevoked('s1', 'u1', 0)).toBe(true);
+  });
+
+  it('loads the live part of the durable set at start', async () => {
+    const repository = new FakeRepository();
+    const clock = new FakeClock();
+    const live = new Date(clock.ms + 60_000);
+    const gone = new Date(clock.ms - 1);
+    repository.rows.set('session:live', {
+      kind: 'session',
+      subjectId: 'live',
+      notBefore: clock.now(),
+      keepUntil: live,
+    });
+    repository.rows.set('session:gone', {
+      kind: 'session',
+      subjectId: 'gone',
+      notBefore: clock.now(),
+      keepUntil: gone,
+    });
+    repository.rows.set('user:u1', {
+      kind: 'user',
+      subjectId: 'u1',
+      notBefore: clock.now(),
+      keepUntil: live,
+    });
+    const { service } = track(setup({ repository, clock }));
+
+    await service.onApplicationBootstrap();
+
+    expect(service.isRevoked('live', 'x', 0)).toBe(true);
+    expect(service.isRevoked('gone', 'x', 0)).toBe(false);
+    expect(service.isRevoked('any', 'u1', clock.ms / 1000 - 1)).toBe(true);
+  });
+
+  it('publishes revocations and applies those another instance publishes', async () => {
+    const sender = track(setup({ redis: true }));
+    const receiver = track(setup({ redis: true }));
+    await sender.service.onApplicationBootstrap();
+    await receiver.service.onApplicationBootstrap();
+    expect(receiver.subscriber?.subscribe).toHaveBeenCalledWith(CHANNEL);
+
+    await sender.service.revokeSessions(['s1']);
+    await sender.service.revokeUserTokens('u1');
+
+    expect(sender.publish).toHaveBeenCalledTimes(2);
+    for (const [channel, message] of sender.publish!.mock.calls as [
+      string,
+      string,
+    ][]) {
+      expect(channel).toBe(CHANNEL);
+      receiver.subscriber!.emit('message', channel, message);
+    }
+    expect(receiver.service.isRevoked('s1', 'u2', 0)).toBe(true);
+    expect(
+      receiver.service.isRevoked('s9', 'u1', sender.clock.ms / 1000 - 1),
+    ).toBe(true);
+    expect(receiver.service.isRevoked('s9', 'u1', sender.clock.ms / 1000)).toBe(
+      false,
+    );
+  });
+
+  it.each([
+    ['not JSON', 'nope'],
+    ['not a list', '{"k":"session","id":"s1","nb":1,"ku":2}'],
+    ['an unknown kind', '[{"k":"token","id":"s1","nb":1,"ku":9e15}]'],
+    ['a missing id', '[{"k":"session","nb":1,"ku":9e15}]'],
+    ['a non-numeric time', '[{"k":"session","id":"s1","nb":1,"ku":"later"}]'],
+    [
+      'one bad entry among good ones',
+      '[{"k":"session","id":"s1","nb":1,"ku":9e15},{"k":"session"}]',
+    ],
+  ])('ignores a message that is %s', async (_label, message) => {
+    const { service, subscriber } = track(setup({ redis: true }));
+    await service.onApplicationBootstrap();
+    expect(() => subscriber!.emit('message', CHANNEL, message)).not.toThrow();
+    expect(service.size).toEqual({ sessions: 0, users: 0 });
+  });
+
+  it('does not fail a revocation when publishing to Redis fails', async () => {
+    const publish = jest.fn(() => Promise.reject(new Error('connection lost')));
+    const { service, repository } = setup({ redis: true, publish });
+    await expect(service.revokeSessions(['s1'])).resolves.toBeUndefined();
+    expect(service.isRevoked('s1', 'u1', 0)).toBe(true);
+    expect(repository.rows.has('session:s1')).toBe(true);
+    expect(Logger.prototype.error).toHaveBeenCalledWith(
+      expect.stringContaining('connection lost'),
+    );
+  });
+
+  it('starts without waiting for an unreachable Redis and catches up when it answers', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+    const { service, subscriber, repository, clock } = track(
+      setup({ redis: true }),
+    );
+    subscriber!.subscribeResult = new Promise(() => undefined);
+    let started = false;
+    const boot = service.onApplicationBootstrap().then(() => {
+      started = true;
+    });
+    await jest.advanceTimersByTimeAsync(1_999);
+    expect(started).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    await boot;
+    expect(started).toBe(true);
+
+    // Another instance revoked a session while this one could not hear it.
+    repository.rows.set('session:missed', {
+      kind: 'session',
+      subjectId: 'missed',
+      notBefore: clock.now(),
+      keepUntil: new Date(clock.ms + 60_000),
+    });
+    expect(service.isRevoked('missed', 'u1', 0)).toBe(false);
+    subscriber!.emit('ready');
+    await flush();
+    expect(service.isRevoked('missed', 'u1', 0)).toBe(true);
+  });
+
+  it('re-reads the durable set every minute when Redis is configured', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+    const { service, repository, clock } = track(setup({ redis: true }));
+    await service.onApplicationBootstrap();
+    const reads = repository.findLive.mock.calls.length;
+    repository.rows.set('session:late', {
+      kind: 'session',
+      subjectId: 'late',
+      notBefore: clock.now(),
+      keepUntil: new Date(clock.ms + 600_000),
+    });
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(repository.findLive.mock.calls.length).toBe(reads + 1);
+    expect(service.isRevoked('late', 'u1', 0)).toBe(true);
+  });
+
+  it('purges durable entries in bounded batches until a batch comes back short', async () => {
+    const { service, repository } = setup();
+    repository.purgeBatches = [2, 2, 1];
+    await expect(service.purgeExpired(2)).resolves.toBe(5);
+    expect(repository.purgeExpired).toHaveBeenCalledTimes(3);
+    for (const call of repository.purgeExpired.mock.calls)
+      expect(call[1]).toBe(2);
+  });
+});

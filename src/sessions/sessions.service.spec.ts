@@ -1,0 +1,200 @@
+import { Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { Clock } from 'src/common/clock';
+import type { sessionConfig } from 'src/config/session.config';
+import type { AccessTokenService } from 'src/keys/access-token.service';
+import {
+  generateRefreshToken,
+  hashRefreshToken,
+  sealSuccessor,
+} from './refresh-token';
+import type { RevocationService } from './revocation.service';
+import type { Session, TokenPair } from './session';
+import { InvalidRefreshTokenError } from './sessions.errors';
+import type {
+  RefreshTokenLookup,
+  SessionsRepository,
+} from './sessions.repository';
+import { SessionsService } from './sessions.service';
+
+const NOW = new Date('2026-01-01T12:00:00Z');
+
+class FixedClock extends Clock {
+  now(): Date {
+    return new Date(NOW);
+  }
+}
+
+function session(overrides: Partial<Session> = {}): Session {
+  return {
+    id: 'session-1',
+    userId: 'user-1',
+    createdAt: new Date(NOW.getTime() - 3600_000),
+    lastUsedAt: new Date(NOW.getTime() - 60_000),
+    idleExpiresAt: new Date(NOW.getTime() + 3600_000),
+    expiresAt: new Date(NOW.getTime() + 7200_000),
+    revokedAt: null,
+    userAgent: null,
+    ip: null,
+    ...overrides,
+  };
+}
+
+function lookup(
+  overrides: Partial<RefreshTokenLookup> = {},
+): RefreshTokenLookup {
+  return {
+    tokenId: 'token-1',
+    consumedAt: null,
+    successor: null,
+    session: session(),
+    user: { id: 'user-1', username: 'alice', roles: ['user'], disabled: false },
+    ...overrides,
+  };
+}
+
+function setup(found: RefreshTokenLookup | undefined) {
+  const repository = {
+    findRefreshToken: jest.fn(() => Promise.resolve(found)),
+    rotate: jest.fn(() => Promise.resolve(true)),
+    findTokenState: jest.fn(),
+    revokeById: jest.fn(() => Promise.resolve(true)),
+  };
+  const revocations = { revokeSessions: jest.fn(() => Promise.resolve()) };
+  const accessTokens = {
+    sign: jest.fn(() => ({ token: 'new.access.token', expiresIn: 900 })),
+  };
+  const config: ConfigType<typeof sessionConfig> = {
+    reuseGraceSeconds: 10,
+    idleTtlSeconds: 3600,
+    maxTtlSeconds: 7200,
+    purgeIntervalSeconds: 3600,
+  };
+  const service = new SessionsService(
+    repository as unknown as SessionsRepository,
+    revocations as unknown as RevocationService,
+    accessTokens as unknown as AccessTokenService,
+    new FixedClock(),
+    config,
+  );
+  return { service, repository, revocations, accessTokens };
+}
+
+describe(SessionsService.name, () => {
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('refuses a malformed token without touching the database', async () => {
+    const { service, repository } = setup(lookup());
+    await expect(service.refresh('not-a-token')).rejects.toBeInstanceOf(
+      InvalidRefreshTokenError,
+    );
+    expect(repository.findRefreshToken).not.toHaveBeenCalled();
+  });
+
+  it('looks the token up by its hash and rotates it once', async () => {
+    const { service, repository } = setup(lookup());
+    const presented = generateRefreshToken();
+    const { pair, outcome } = await service.refresh(presented);
+    expect(outcome).toBe('rotated');
+    expect(repository.findRefreshToken).toHaveBeenCalledWith(
+      hashRefreshToken(presented),
+    );
+    expect(repository.rotate).toHaveBeenCalledWith(
+      expect.objectContaining({
+        tokenId: 'token-1',
+        newTokenHash: hashRefreshToken(pair.refresh_token),
+        idleExpiresAt: new Date(NOW.getTime() + 3600_000),
+      }),
+    );
+    expect(pair.refresh_expires_in).toBe(3600);
+  });
+
+  it('answers the loser of a race with the winner’s pair', async () => {
+    const { service, repository } = setup(lookup());
+    const presented = generateRefreshToken();
+    const winners: TokenPair = {
+      access_token: 'winner.access.token',
+      token_type: 'Bearer',
+      expires_in: 900,
+      refresh_token: generateRefreshToken(),
+      refresh_expires_in: 3600,
+    };
+    repository.rotate.mockResolvedValue(false);
+    repository.findTokenState.mockResolvedValue({
+      consumedAt: new Date(NOW.getTime() - 1),
+      successor: sealSuccessor(presented, winners),
+      sessionRevokedAt: null,
+    });
+    await expect(service.refresh(presented)).resolves.toEqual({
+      pair: winners,
+      outcome: 'grace',
+    });
+  });
+
+  it('refuses, instead of answering with an unstored pair, when the session ended during the rotation', async () => {
+    const { service, repository } = setup(lookup());
+    const presented = generateRefreshToken();
+    repository.rotate.mockResolvedValue(false);
+    repository.findTokenState.mockImplementation(() => {
+      // Consumed by this very call, but the successor insert was skipped because a logout got there first.
+      const [input] = repository.rotate.mock.calls[0] as unknown as [
+        { sealedSuccessor: string },
+      ];
+      return Promise.resolve({
+        consumedAt: NOW,
+        successor: input.sealedSuccessor,
+        sessionRevokedAt: NOW,
+      });
+    });
+    await expect(service.refresh(presented)).rejects.toBeInstanceOf(
+      InvalidRefreshTokenError,
+    );
+  });
+
+  it('ends the session when a consumed token is presented after the grace window', async () => {
+    const presented = generateRefreshToken();
+    const { service, repository, revocations } = setup(
+      lookup({
+        consumedAt: new Date(NOW.getTime() - 10_001),
+        successor: sealSuccessor(presented, { any: 'pair' }),
+      }),
+    );
+    await expect(service.refresh(presented)).rejects.toBeInstanceOf(
+      InvalidRefreshTokenError,
+    );
+    expect(repository.revokeById).toHaveBeenCalledWith(
+      'session-1',
+      'refresh_token_reuse',
+      NOW,
+    );
+    expect(revocations.revokeSessions).toHaveBeenCalledWith(['session-1']);
+    expect(Logger.prototype.warn).toHaveBeenCalledWith(
+      expect.objectContaining({
+        event: 'refresh_token_reuse',
+        sessionId: 'session-1',
+        userId: 'user-1',
+      }),
+    );
+  });
+
+  it.each([
+    ['revoked', lookup({ session: session({ revokedAt: NOW }) })],
+    ['idle', lookup({ session: session({ idleExpiresAt: NOW }) })],
+    ['past its absolute end', lookup({ session: session({ expiresAt: NOW }) })],
+    [
+      'of a disabled user',
+      lookup({
+        user: { id: 'user-1', username: 'a', roles: [], disabled: true },
+      }),
+    ],
+  ])('refuses a session that is %s without rotating', async (_label, found) => {
+    const { service, repository } = setup(found);
+    await expect(
+      service.refresh(generateRefreshToken()),
+    ).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+    expect(repository.rotate).not.toHaveBeenCalled();
+  });
+});
