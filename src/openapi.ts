@@ -4,11 +4,52 @@ import type { INestApplication } from '@nestjs/common';
 import {
   DocumentBuilder,
   type OpenAPIObject,
+  type OperationObject,
   SwaggerModule,
 } from '@nestjs/swagger';
 import { PUBLIC_EXTENSION } from './auth/decorators/public.decorator';
+import { problemResponse } from './common/api-problems.decorator';
+import { ProblemDetailsDto } from './common/problem-details';
 
 export const BEARER_SCHEME = 'bearer';
+export const BASIC_SCHEME = 'basic';
+
+/** Every tag an operation may carry, in the order Swagger UI shows them; tags no route uses are left out. */
+export const OPENAPI_TAGS: ReadonlyArray<{
+  name: string;
+  description: string;
+}> = [
+  {
+    name: 'auth',
+    description: 'Registration, login, token refresh, logout, the current user',
+  },
+  {
+    name: 'sessions',
+    description: "The caller's sessions (one per login, until logout)",
+  },
+  { name: 'users', description: 'User administration (role admin)' },
+  {
+    name: 'keys',
+    description: 'Public signing keys and discovery for token verifiers',
+  },
+  {
+    name: 'audit',
+    description:
+      'The audit trail of security events (sign-ins, revocations, admin changes)',
+  },
+  { name: 'health', description: 'Liveness and readiness' },
+];
+
+const HTTP_METHODS = [
+  'get',
+  'put',
+  'post',
+  'delete',
+  'options',
+  'head',
+  'patch',
+  'trace',
+] as const;
 
 export function packageVersion(): string {
   const pkg = JSON.parse(
@@ -17,56 +58,114 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
+function operationsOf(
+  document: OpenAPIObject,
+): Array<OperationObject & Record<string, unknown>> {
+  return Object.values(document.paths).flatMap((pathItem) =>
+    HTTP_METHODS.map((method) => pathItem[method]).filter(
+      (op): op is OperationObject => op !== undefined,
+    ),
+  ) as Array<OperationObject & Record<string, unknown>>;
+}
+
 /**
- * Builds the OpenAPI document. Security is derived from @Public(): every operation without the public marker
- * gets the bearer requirement, so no route is annotated twice.
+ * Security is derived from @Public(), so no route is annotated twice: an operation without the public marker
+ * needs the bearer token. A public route that authenticates its callers itself (token introspection's Basic
+ * credentials) declares that with @ApiBasicAuth/@ApiBearerAuth, and keeps it. Anything that can be refused gets
+ * its 401.
  */
+function applySecurity(op: OperationObject & Record<string, unknown>): void {
+  if (op[PUBLIC_EXTENSION]) {
+    delete op[PUBLIC_EXTENSION];
+    op.security = op.security?.length ? op.security : [];
+  } else {
+    op.security = [{ [BEARER_SCHEME]: [] }];
+  }
+  if (op.security.length) op.responses['401'] ??= problemResponse(401);
+}
+
+/** The global ProblemDetailsFilter answers every error as problem details, whatever a library decorator claims. */
+function documentErrorsAsProblems(op: OperationObject): void {
+  for (const [status, response] of Object.entries(op.responses)) {
+    const code = Number(status);
+    if (code >= 400 && response && !('$ref' in response))
+      op.responses[status] = {
+        ...problemResponse(code, response.description),
+        ...(response.headers ? { headers: response.headers } : {}),
+      };
+  }
+}
+
+/** Swagger UI shows every declared tag and security scheme, so the ones no route uses are left out. */
+function pruneUnused(document: OpenAPIObject): void {
+  const ops = operationsOf(document);
+  const tags = new Set(ops.flatMap((op) => op.tags ?? []));
+  const schemes = new Set(
+    ops.flatMap((op) => (op.security ?? []).flatMap((s) => Object.keys(s))),
+  );
+  document.tags = (document.tags ?? []).filter((tag) => tags.has(tag.name));
+  const declared = document.components?.securitySchemes ?? {};
+  for (const name of Object.keys(declared))
+    if (!schemes.has(name)) delete declared[name];
+}
+
+/** Builds the OpenAPI document served at /docs-json and committed as openapi.json. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  const version = packageVersion();
-  const config = new DocumentBuilder()
+  const builder = new DocumentBuilder()
     .setTitle('Gatehouse')
     .setDescription(
-      'Self-hosted authentication API. Log in at `POST /auth/login`, then click **Authorize** and paste the `access_token`. ' +
-        'Errors are RFC 9457 problem details (`application/problem+json`).',
+      'Self-hosted authentication API. Register at `POST /auth/register`, log in at `POST /auth/login`, then click ' +
+        '**Authorize** and paste the `access_token`; routes without a lock need no token. ' +
+        'Every error is an RFC 9457 problem details object (`application/problem+json`) with a stable `code`.',
     )
-    .setVersion(version)
+    .setVersion(packageVersion())
+    .setLicense('MIT', 'https://opensource.org/licenses/MIT')
     .addBearerAuth(
       {
         type: 'http',
         scheme: 'bearer',
         bearerFormat: 'JWT',
-        description: 'The access_token from /auth/login',
+        description: 'The access_token from POST /auth/login',
       },
       BEARER_SCHEME,
     )
-    .addTag(
-      'auth',
-      'Registration, login, token refresh, logout, the current user',
-    )
-    .addTag('sessions', "The caller's sessions (refresh-token families)")
-    .addTag('health', 'Liveness and readiness')
-    .build();
-  const document = SwaggerModule.createDocument(app, config, {
+    .addBasicAuth(
+      {
+        type: 'http',
+        scheme: 'basic',
+        description: 'Client credentials, only where a route asks for them',
+      },
+      BASIC_SCHEME,
+    );
+  for (const tag of OPENAPI_TAGS) builder.addTag(tag.name, tag.description);
+  const document = SwaggerModule.createDocument(app, builder.build(), {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,
+    extraModels: [ProblemDetailsDto],
   });
-  for (const pathItem of Object.values(document.paths)) {
-    for (const operation of Object.values(pathItem)) {
-      if (
-        !operation ||
-        typeof operation !== 'object' ||
-        !('responses' in operation)
-      )
-        continue;
-      const op = operation as Record<string, unknown>;
-      if (op[PUBLIC_EXTENSION]) {
-        delete op[PUBLIC_EXTENSION];
-        op.security = [];
-      } else {
-        op.security = [{ [BEARER_SCHEME]: [] }];
-      }
-    }
+  for (const op of operationsOf(document)) {
+    applySecurity(op);
+    documentErrorsAsProblems(op);
   }
+  pruneUnused(document);
   return document;
+}
+
+function sortedKeys<T extends object>(record: T): T {
+  return Object.fromEntries(
+    Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  ) as T;
+}
+
+/**
+ * The committed openapi.json form: paths and schemas sorted by key, so module import order does not churn the
+ * snapshot; everything else keeps the order the code declares (response codes sort themselves as integer keys).
+ */
+export function serializeOpenApiDocument(document: OpenAPIObject): string {
+  const copy = JSON.parse(JSON.stringify(document)) as OpenAPIObject;
+  copy.paths = sortedKeys(copy.paths);
+  if (copy.components?.schemas)
+    copy.components.schemas = sortedKeys(copy.components.schemas);
+  return `${JSON.stringify(copy, null, 2)}\n`;
 }
 
 export function setupSwagger(app: INestApplication): void {
@@ -74,11 +173,14 @@ export function setupSwagger(app: INestApplication): void {
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
-    customSiteTitle: `Gatehouse ${document.info.version} API`,
+    customSiteTitle: `Gatehouse ${document.info.version} API docs`,
     swaggerOptions: {
       persistAuthorization: true,
       displayOperationId: true,
+      displayRequestDuration: true,
       tryItOutEnabled: false,
+      // A self-hosted server's docs make no calls to swagger.io.
+      validatorUrl: null,
     },
   });
 }

@@ -2,8 +2,10 @@ import { ApiProperty } from '@nestjs/swagger';
 
 export class TokenResponseDto {
   @ApiProperty({
+    example:
+      'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiIwYjZjNmYwZS02ZjRlLTRhMzktOWQwYS02ZjFmMGUxYzJiM2EifQ.3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
     description:
-      'JWT access token (typ at+jwt); send as `Authorization: Bearer …`.',
+      'JWT access token (typ at+jwt); send as `Authorization: Bearer …`, or paste it into **Authorize**.',
   })
   access_token: string;
 
@@ -17,8 +19,9 @@ export class TokenResponseDto {
   expires_in: number;
 
   @ApiProperty({
+    example: 'k3nX0n0s1-8bKp2e3yQ9o5m7hVd4Ww6Z1aLq0rTtYcU',
     description:
-      'Opaque refresh token (256 bits, base64url). Single use: each refresh returns a new one.',
+      'Opaque refresh token (256 bits, base64url) for POST /auth/refresh. Single use: each refresh returns a new one.',
   })
   refresh_token: string;
 

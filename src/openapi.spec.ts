@@ -1,0 +1,173 @@
+import { Body, Controller, Get, Post } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import {
+  ApiBasicAuth,
+  ApiBearerAuth,
+  ApiOperation,
+  ApiProperty,
+  ApiResponse,
+  ApiTags,
+  type OpenAPIObject,
+  type OperationObject,
+} from '@nestjs/swagger';
+import { Test } from '@nestjs/testing';
+import { Public } from './auth/decorators/public.decorator';
+import { ApiProblems } from './common/api-problems.decorator';
+import {
+  BASIC_SCHEME,
+  BEARER_SCHEME,
+  buildOpenApiDocument,
+  serializeOpenApiDocument,
+} from './openapi';
+
+class EchoDto {
+  @ApiProperty({ example: 'hello' })
+  text: string;
+}
+
+@ApiTags('health')
+@Controller('zeta')
+class ZetaController {
+  @Public()
+  @Get()
+  @ApiOperation({ operationId: 'checkZeta' })
+  // A library decorator documenting its error body as plain JSON, as terminus's @HealthCheck() does.
+  @ApiResponse({
+    status: 503,
+    description: 'Down',
+    schema: { type: 'object' },
+  })
+  check(): string {
+    return 'ok';
+  }
+}
+
+@ApiTags('auth')
+@Controller('alpha')
+class AlphaController {
+  @Post('echo')
+  @ApiOperation({ operationId: 'echo' })
+  @ApiProblems(400)
+  echo(@Body() body: EchoDto): EchoDto {
+    return body;
+  }
+
+  @Public()
+  @Post('open')
+  open(): void {}
+
+  @Public()
+  @ApiBasicAuth(BASIC_SCHEME)
+  @ApiBearerAuth(BEARER_SCHEME)
+  @Post('introspect')
+  @ApiOperation({ operationId: 'introspect' })
+  introspect(): void {}
+}
+
+function op(doc: OpenAPIObject, path: string, method: 'get' | 'post') {
+  return doc.paths[path][method] as OperationObject & Record<string, unknown>;
+}
+
+describe(buildOpenApiDocument.name, () => {
+  let app: INestApplication;
+  let doc: OpenAPIObject;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      controllers: [ZetaController, AlphaController],
+    }).compile();
+    app = moduleRef.createNestApplication(new FastifyAdapter());
+    doc = buildOpenApiDocument(app);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('requires the bearer token, and documents its 401, on every route without @Public()', () => {
+    const echo = op(doc, '/alpha/echo', 'post');
+    expect(echo.security).toEqual([{ [BEARER_SCHEME]: [] }]);
+    expect(echo.responses['401']).toMatchObject({
+      content: { 'application/problem+json': expect.any(Object) },
+    });
+  });
+
+  it('gives public routes no security and no 401, and drops the public marker', () => {
+    const open = op(doc, '/alpha/open', 'post');
+    expect(open.security).toEqual([]);
+    expect(open.responses['401']).toBeUndefined();
+    expect(JSON.stringify(doc)).not.toContain('x-gatehouse-public');
+  });
+
+  it('keeps the credentials a public route declares for itself', () => {
+    const introspect = op(doc, '/alpha/introspect', 'post');
+    expect(introspect.security).toHaveLength(2);
+    expect(introspect.security).toEqual(
+      expect.arrayContaining([{ [BASIC_SCHEME]: [] }, { [BEARER_SCHEME]: [] }]),
+    );
+    expect(introspect.responses['401']).toBeDefined();
+  });
+
+  it('documents error bodies from library decorators as problem details', () => {
+    const check = op(doc, '/zeta', 'get');
+    expect(check.responses['503']).toEqual({
+      description: 'Down',
+      headers: { 'Retry-After': expect.any(Object) },
+      content: {
+        'application/problem+json': {
+          schema: { $ref: '#/components/schemas/ProblemDetailsDto' },
+        },
+      },
+    });
+    expect(doc.components?.schemas?.ProblemDetailsDto).toBeDefined();
+  });
+
+  it('names operations after the handler when no operationId is given', () => {
+    expect(op(doc, '/alpha/open', 'post').operationId).toBe('open');
+  });
+
+  it('lists only the tags and security schemes that routes use, tags in the fixed order', () => {
+    expect(doc.tags?.map((tag) => tag.name)).toEqual(['auth', 'health']);
+    expect(Object.keys(doc.components?.securitySchemes ?? {}).sort()).toEqual(
+      [BASIC_SCHEME, BEARER_SCHEME].sort(),
+    );
+  });
+
+  it('serializes deterministically, with paths and schemas sorted', () => {
+    const text = serializeOpenApiDocument(doc);
+    expect(serializeOpenApiDocument(JSON.parse(text) as OpenAPIObject)).toBe(
+      text,
+    );
+    const parsed = JSON.parse(text) as OpenAPIObject;
+    expect(Object.keys(parsed.paths)).toEqual([
+      '/alpha/echo',
+      '/alpha/introspect',
+      '/alpha/open',
+      '/zeta',
+    ]);
+    const schemas = Object.keys(parsed.components?.schemas ?? {});
+    expect(schemas).toEqual([...schemas].sort());
+    expect(text.endsWith('}\n')).toBe(true);
+  });
+});
+
+@Controller('only-public')
+class OnlyPublicController {
+  @Public()
+  @Get()
+  @ApiTags('health')
+  get(): void {}
+}
+
+describe(`${buildOpenApiDocument.name} for an all-public app`, () => {
+  it('declares no security scheme, so the Authorize button has nothing to offer', async () => {
+    const moduleRef = await Test.createTestingModule({
+      controllers: [OnlyPublicController],
+    }).compile();
+    const app = moduleRef.createNestApplication(new FastifyAdapter());
+    const doc = buildOpenApiDocument(app);
+    await app.close();
+    expect(doc.components?.securitySchemes).toEqual({});
+    expect(op(doc, '/only-public', 'get').security).toEqual([]);
+  });
+});
