@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import {
+  EMPTY_COUNTERS,
+  IN_FLIGHT_TTL_MS,
+  type LoginAttemptCounters,
+  type LoginAttemptOp,
+  type LoginAttemptPolicy,
+  step,
+} from './login-attempts.policy';
+import { RedisLoginAttemptStore } from './login-attempts.redis-store';
+import { MemoryLoginAttemptStore } from './login-attempts.store';
+
+const POLICY: LoginAttemptPolicy = {
+  maxFailures: 3,
+  windowMs: 60_000,
+  lockoutBaseMs: 1_000,
+  lockoutMaxMs: 4_000,
+};
+
+function run(
+  ops: [LoginAttemptOp, number][],
+  start = EMPTY_COUNTERS,
+): { counters: LoginAttemptCounters; granted: boolean[]; retry: number[] } {
+  let counters = start;
+  const granted: boolean[] = [];
+  const retry: number[] = [];
+  for (const [op, now] of ops) {
+    const result = step(counters, op, now, POLICY);
+    counters = result.counters;
+    granted.push(result.granted);
+    retry.push(result.retryAfterMs);
+  }
+  return { counters, granted, retry };
+}
+
+describe('login attempt policy', () => {
+  it('refuses a reservation once failures plus attempts in flight reach the limit', () => {
+    const { granted, retry } = run([
+      ['reserve', 0],
+      ['reserve', 0],
+      ['reserve', 0],
+      ['reserve', 0],
+    ]);
+    expect(granted).toEqual([true, true, true, false]);
+    expect(retry[3]).toBe(1_000);
+  });
+
+  it('locks after maxFailures, then locks again after every further failure for twice as long, capped', () => {
+    const fail = (now: number): [LoginAttemptOp, number][] => [
+      ['reserve', now],
+      ['failure', now],
+    ];
+    const { counters } = run([...fail(0), ...fail(0), ...fail(0)]);
+    expect(counters.lockedUntil).toBe(1_000);
+    expect(step(counters, 'reserve', 999, POLICY)).toMatchObject({
+      granted: false,
+      retryAfterMs: 1,
+    });
+    const second = run([...fail(1_000)], counters).counters;
+    expect(second.lockedUntil).toBe(3_000);
+    const third = run([...fail(3_000)], second).counters;
+    expect(third.lockedUntil).toBe(7_000);
+    const fourth = run([...fail(7_000)], third).counters;
+    expect(fourth.lockedUntil).toBe(11_000);
+  });
+
+  it('resets on success and forgets failures older than the window', () => {
+    const afterSuccess = run([
+      ['reserve', 0],
+      ['failure', 0],
+      ['reserve', 0],
+      ['failure', 0],
+      ['reserve', 0],
+      ['success', 0],
+    ]).counters;
+    expect(afterSuccess).toMatchObject({ failures: 0, level: 0 });
+    const stale = run([
+      ['reserve', 0],
+      ['failure', 0],
+      ['reserve', 0],
+      ['failure', 0],
+      ['reserve', 60_000],
+      ['failure', 60_000],
+    ]).counters;
+    expect(stale).toMatchObject({ failures: 1, lockedUntil: 0 });
+  });
+
+  it('drops the lockout level after a quiet window, and presumes old reservations abandoned', () => {
+    const locked = run([
+      ['reserve', 0],
+      ['failure', 0],
+      ['reserve', 0],
+      ['failure', 0],
+      ['reserve', 0],
+      ['failure', 0],
+    ]).counters;
+    expect(locked.level).toBe(1);
+    expect(
+      step(locked, 'reserve', 1_000 + POLICY.windowMs, POLICY).counters.level,
+    ).toBe(0);
+    const stuck = run([
+      ['reserve', 0],
+      ['reserve', 0],
+      ['reserve', 0],
+    ]).counters;
+    expect(step(stuck, 'reserve', 1, POLICY).granted).toBe(false);
+    expect(step(stuck, 'reserve', IN_FLIGHT_TTL_MS, POLICY).granted).toBe(true);
+  });
+});
+
+const redisTarget = new URL(
+  process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379',
+);
+redisTarget.pathname = '/2';
+const REDIS_URL = redisTarget.toString();
+
+describe('RedisLoginAttemptStore', () => {
+  let client: Redis;
+  let available = false;
+  beforeAll(async () => {
+    client = new Redis(REDIS_URL, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    try {
+      await client.connect();
+      available = true;
+    } catch {
+      console.warn(
+        `RedisLoginAttemptStore: ${REDIS_URL} is unreachable; the comparison with the in-process store is skipped`,
+      );
+    }
+  });
+  afterAll(async () => {
+    if (available) await client.quit();
+    else client.disconnect();
+  });
+
+  it('decides exactly like the in-process store for a long random sequence', async () => {
+    if (!available) return;
+    const redis = new RedisLoginAttemptStore(client, POLICY);
+    const memory = new MemoryLoginAttemptStore(POLICY);
+    const key = `spec:${randomBytes(8).toString('hex')}`;
+    const ops: LoginAttemptOp[] = ['reserve', 'failure', 'success', 'release'];
+    let now = 1_700_000_000_000;
+    for (let i = 0; i < 300; i += 1) {
+      const op = ops[randomBytes(1)[0] % (i % 50 < 40 ? 2 : 4)];
+      now += randomBytes(1)[0] * 40;
+      const release = randomBytes(1)[0] % 2 === 0;
+      const [fromRedis, fromMemory] = await Promise.all([
+        redis.apply(key, op, now, release),
+        memory.apply(key, op, now, release),
+      ]);
+      expect({ i, op, ...fromRedis }).toEqual({ i, op, ...fromMemory });
+    }
+  });
+});

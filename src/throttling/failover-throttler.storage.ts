@@ -1,0 +1,77 @@
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import {
+  type ThrottlerStorage,
+  ThrottlerStorageService,
+} from '@nestjs/throttler';
+import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import type Redis from 'ioredis';
+
+/** A Redis that accepts connections but stops answering must not stall the login form. */
+const REDIS_TIMEOUT_MS = 2_000;
+
+/**
+ * Rate-limit counters in Redis, shared by every instance, while Redis answers; in this process while it does not.
+ * During an outage each instance enforces RATE_LIMIT_MAX on its own, which is looser (N instances allow N times
+ * the limit) but keeps the login form up; the switch in both directions is logged.
+ * Without a Redis client (REDIS_URL unset) the counters simply live in this process.
+ */
+export class FailoverThrottlerStorage
+  implements ThrottlerStorage, OnApplicationShutdown
+{
+  private readonly logger = new Logger('RateLimit');
+  private readonly local = new ThrottlerStorageService();
+  private readonly shared?: ThrottlerStorageRedisService;
+  private degraded = false;
+
+  constructor(client: Redis | undefined) {
+    if (client) this.shared = new ThrottlerStorageRedisService(client);
+  }
+
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
+    if (this.shared) {
+      try {
+        const record = await withTimeout(
+          this.shared.increment(key, ttl, limit, blockDuration, throttlerName),
+        );
+        if (this.degraded) {
+          this.degraded = false;
+          this.logger.warn(
+            'Redis answers again: rate limits are shared by all instances again',
+          );
+        }
+        return record;
+      } catch (error) {
+        if (!this.degraded) {
+          this.degraded = true;
+          this.logger.error(
+            `Redis is unavailable (${(error as Error).message}): rate limits are now counted in this process only, ` +
+              'so each instance allows RATE_LIMIT_MAX on its own until Redis returns',
+          );
+        }
+      }
+    }
+    return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+  }
+
+  onApplicationShutdown(): void {
+    this.local.onApplicationShutdown();
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${REDIS_TIMEOUT_MS} ms`)),
+      REDIS_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
