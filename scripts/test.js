@@ -27,7 +27,7 @@ const services = { TEST_PG_URL: pgUrl, TEST_REDIS_URL: redisUrl };
 // TEST_DATABASE_URL unset: every e2e spec runs on PGlite (specs that need PostgreSQL/Redis read TEST_PG_URL).
 run('unit + e2e on PGlite', [], { ...services, TEST_DATABASE_URL: '' });
 if (process.env.SKIP_PG_PASS !== '1') {
-  run('e2e on PostgreSQL', ['--selectProjects', 'e2e', '--testPathIgnorePatterns', 'browser|multi-instance|redis'], {
+  run('e2e on PostgreSQL', ['--selectProjects', 'e2e', '--testPathIgnorePatterns', 'browser|multi-instance|scale-out|startup|tls|redis'], {
     ...services,
     TEST_DATABASE_URL: pgUrl,
   });

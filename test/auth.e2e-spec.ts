@@ -53,7 +53,10 @@ describe('auth (e2e)', () => {
       .post('/auth/login')
       .send({ username: 'nobody-here', password: 'not the password at all' })
       .expect(401);
-    expect(wrong.body).toEqual(unknown.body);
+    const { request_id: _a, ...wrongBody } = wrong.body as Record<string, unknown>;
+    const { request_id: _b, ...unknownBody } = unknown.body as Record<string, unknown>;
+    expect(wrongBody).toEqual(unknownBody);
+    expect(wrongBody.code).toBe('AUTH.INVALID_CREDENTIALS');
     expect(wrong.headers['content-type']).toMatch(
       /^application\/problem\+json/,
     );

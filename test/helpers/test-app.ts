@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { AppModule } from 'src/app.module';
-import { PasswordService } from 'src/auth/password.service';
+import { PasswordService } from 'src/passwords/password.service';
 import { Clock } from 'src/common/clock';
 import { parseEnv } from 'src/config/env.schema';
 import { DatabaseService } from 'src/database/database.service';
@@ -66,6 +66,10 @@ export async function createTestApp(
         await database.drop();
       },
     };
+  } catch (error) {
+    // Do not leave a throwaway PostgreSQL database behind when the app fails to boot.
+    await database.drop().catch(() => undefined);
+    throw error;
   } finally {
     process.env = saved;
   }

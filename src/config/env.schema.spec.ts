@@ -1,0 +1,212 @@
+import { InvalidEnvironmentError, parseEnv } from './env.schema';
+
+const SECRET_32 = 'a'.repeat(32);
+
+/** The error parseEnv throws for `env`, checked to be one readable line. */
+function failure(env: NodeJS.ProcessEnv): string {
+  let thrown: unknown;
+  try {
+    parseEnv(env);
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(InvalidEnvironmentError);
+  const message = (thrown as Error).message;
+  expect(message).not.toContain('\n');
+  expect(message).toMatch(/^Invalid configuration: /);
+  return message;
+}
+
+describe(parseEnv.name, () => {
+  it('applies the documented defaults to an empty environment', () => {
+    expect(parseEnv({})).toMatchObject({
+      NODE_ENV: 'development',
+      HOST: '0.0.0.0',
+      PORT: 3000,
+      DATA_DIR: './data',
+      LOG_LEVEL: 'info',
+      JWT_ACCESS_TTL: 900,
+      JWT_ISSUER: 'gatehouse',
+      JWT_AUDIENCE: 'gatehouse',
+      JWT_CLOCK_TOLERANCE: 5,
+      AUTH_REGISTRATION: 'open',
+      PASSWORD_MIN_LENGTH: 12,
+      TRUST_PROXY: 'false',
+      DOCS_ENABLED: true,
+    });
+    const env = parseEnv({});
+    for (const key of [
+      'DATABASE_URL',
+      'JWT_SECRET',
+      'CORS_ORIGINS',
+      'TLS_CERT_FILE',
+      'TLS_KEY_FILE',
+    ] as const) {
+      expect(env[key]).toBeUndefined();
+    }
+  });
+
+  it.each([
+    ['900', 900],
+    ['900s', 900],
+    ['15m', 900],
+    ['1h', 3600],
+  ])('reads JWT_ACCESS_TTL=%s as %i seconds', (value, seconds) => {
+    expect(parseEnv({ JWT_ACCESS_TTL: value }).JWT_ACCESS_TTL).toBe(seconds);
+  });
+
+  it.each([['abc'], ['0'], ['15 minutes'], ['1.5h'], ['-60'], ['']])(
+    'refuses JWT_ACCESS_TTL=%j naming the key',
+    (value) => {
+      expect(failure({ JWT_ACCESS_TTL: value })).toMatch(
+        /JWT_ACCESS_TTL: expected a duration like 900, 900s, 15m, 1h/,
+      );
+    },
+  );
+
+  it('reads JWT_CLOCK_TOLERANCE, where 0 is allowed', () => {
+    expect(parseEnv({ JWT_CLOCK_TOLERANCE: '0' }).JWT_CLOCK_TOLERANCE).toBe(0);
+    expect(parseEnv({ JWT_CLOCK_TOLERANCE: '30s' }).JWT_CLOCK_TOLERANCE).toBe(
+      30,
+    );
+    expect(failure({ JWT_CLOCK_TOLERANCE: 'soon' })).toMatch(
+      /JWT_CLOCK_TOLERANCE/,
+    );
+  });
+
+  describe('JWT_SECRET', () => {
+    it('may be missing outside production (a development secret is generated)', () => {
+      expect(parseEnv({ NODE_ENV: 'development' }).JWT_SECRET).toBeUndefined();
+      expect(parseEnv({ NODE_ENV: 'test' }).JWT_SECRET).toBeUndefined();
+    });
+
+    it.each([
+      ['missing', {}],
+      ['empty', { JWT_SECRET: '' }],
+      ['blank', { JWT_SECRET: '   ' }],
+      ['31 bytes', { JWT_SECRET: 'a'.repeat(31) }],
+      ['10 three-byte characters (30 bytes)', { JWT_SECRET: '€'.repeat(10) }],
+    ])('stops production when it is %s', (_name, env) => {
+      const message = failure({ NODE_ENV: 'production', ...env });
+      expect(message).toMatch(/^Invalid configuration: JWT_SECRET: /);
+      expect(message).toContain('32 bytes');
+    });
+
+    it('counts bytes, not characters: 11 three-byte characters are enough', () => {
+      const secret = '€'.repeat(11);
+      expect(
+        parseEnv({ NODE_ENV: 'production', JWT_SECRET: secret }).JWT_SECRET,
+      ).toBe(secret);
+    });
+
+    it('accepts 32 bytes in production', () => {
+      expect(
+        parseEnv({ NODE_ENV: 'production', JWT_SECRET: SECRET_32 }).JWT_SECRET,
+      ).toBe(SECRET_32);
+    });
+
+    it('never echoes the secret in the error', () => {
+      const secret = 'short-but-secret-value';
+      expect(
+        failure({ NODE_ENV: 'production', JWT_SECRET: secret }),
+      ).not.toContain(secret);
+    });
+  });
+
+  it.each([
+    ['PORT', '70000'],
+    ['PORT', 'http'],
+    ['NODE_ENV', 'staging'],
+    ['LOG_LEVEL', 'verbose'],
+    ['AUTH_REGISTRATION', 'maybe'],
+    ['PASSWORD_MIN_LENGTH', '11'],
+    ['PASSWORD_MIN_LENGTH', '129'],
+    ['PASSWORD_MIN_LENGTH', '14.5'],
+    ['DATABASE_URL', 'mysql://localhost/db'],
+    ['DATABASE_POOL_MAX', '0'],
+    ['REDIS_URL', 'http://localhost:6379'],
+    ['DOCS_ENABLED', 'nope'],
+    ['TRUST_PROXY', 'everyone!'],
+    ['JWT_ISSUER', ''],
+  ])('refuses %s=%j naming the key', (key, value) => {
+    expect(failure({ [key]: value })).toMatch(
+      new RegExp(`^Invalid configuration: ${key}: `),
+    );
+  });
+
+  it('reports every bad key on the same line', () => {
+    const message = failure({
+      PORT: '-1',
+      JWT_ACCESS_TTL: 'later',
+      AUTH_REGISTRATION: 'sometimes',
+    });
+    expect(message).toMatch(/PORT: /);
+    expect(message).toMatch(/JWT_ACCESS_TTL: /);
+    expect(message).toMatch(/AUTH_REGISTRATION: /);
+  });
+
+  it('raises PASSWORD_MIN_LENGTH within 12..128', () => {
+    expect(parseEnv({ PASSWORD_MIN_LENGTH: '16' }).PASSWORD_MIN_LENGTH).toBe(
+      16,
+    );
+    expect(parseEnv({ PASSWORD_MIN_LENGTH: '128' }).PASSWORD_MIN_LENGTH).toBe(
+      128,
+    );
+  });
+
+  it.each([
+    ['postgres://u@localhost:5432/db'],
+    ['postgresql://u@localhost/db'],
+    ['pglite://memory'],
+  ])('accepts DATABASE_URL=%s', (url) => {
+    expect(parseEnv({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
+  });
+
+  it('treats an empty DATABASE_URL as unset (embedded PGlite)', () => {
+    expect(parseEnv({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
+  });
+
+  it.each([
+    ['true', true],
+    ['1', true],
+    ['yes', true],
+    ['false', false],
+    ['0', false],
+    ['no', false],
+  ])('reads DOCS_ENABLED=%s as %s', (value, expected) => {
+    expect(parseEnv({ DOCS_ENABLED: value }).DOCS_ENABLED).toBe(expected);
+  });
+
+  it.each([['true'], ['false'], ['2'], ['10.0.0.0/8, 127.0.0.1'], ['::1']])(
+    'accepts TRUST_PROXY=%s',
+    (value) => {
+      expect(parseEnv({ TRUST_PROXY: value }).TRUST_PROXY).toBe(value);
+    },
+  );
+
+  it('wants TLS_CERT_FILE and TLS_KEY_FILE together', () => {
+    expect(failure({ TLS_CERT_FILE: '/tmp/cert.pem' })).toMatch(
+      /TLS_KEY_FILE: TLS_CERT_FILE and TLS_KEY_FILE must be set together/,
+    );
+    expect(failure({ TLS_KEY_FILE: '/tmp/key.pem' })).toMatch(
+      /TLS_CERT_FILE: /,
+    );
+    expect(
+      parseEnv({ TLS_CERT_FILE: '/tmp/c.pem', TLS_KEY_FILE: '/tmp/k.pem' }),
+    ).toMatchObject({
+      TLS_CERT_FILE: '/tmp/c.pem',
+      TLS_KEY_FILE: '/tmp/k.pem',
+    });
+  });
+
+  it('reads process.env by default', () => {
+    const saved = process.env.JWT_ISSUER;
+    process.env.JWT_ISSUER = 'from-process-env';
+    try {
+      expect(parseEnv().JWT_ISSUER).toBe('from-process-env');
+    } finally {
+      if (saved === undefined) delete process.env.JWT_ISSUER;
+      else process.env.JWT_ISSUER = saved;
+    }
+  });
+});
