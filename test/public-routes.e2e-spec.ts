@@ -22,8 +22,6 @@ const PUBLIC_OPERATIONS = [
   'GET /health',
   'GET /health/live',
   'GET /health/ready',
-  // RFC 7662 introspection authenticates its caller itself (INTROSPECTION_SECRET), not with a bearer access token.
-  'POST /auth/introspect',
   'POST /auth/login',
   'POST /auth/refresh',
   'POST /auth/register',

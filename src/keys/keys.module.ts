@@ -3,11 +3,24 @@ import { ConfigModule } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { authConfig } from 'src/config/auth.config';
 import { AccessTokenService } from './access-token.service';
+import { DiscoveryController } from './discovery.controller';
+import { DiscoveryService } from './discovery.service';
+import { JwksController } from './jwks.controller';
+import { KeyStoreService } from './key-store.service';
+import { KeysAdminController } from './keys-admin.controller';
+import { SigningKeysRepository } from './signing-keys.repository';
 import { SigningKeysService } from './signing-keys.service';
 
 @Module({
   imports: [ConfigModule.forFeature(authConfig), JwtModule.register({})],
-  providers: [SigningKeysService, AccessTokenService],
+  controllers: [JwksController, DiscoveryController, KeysAdminController],
+  providers: [
+    SigningKeysRepository,
+    KeyStoreService,
+    SigningKeysService,
+    AccessTokenService,
+    DiscoveryService,
+  ],
   exports: [SigningKeysService, AccessTokenService],
 })
 export class KeysModule {}

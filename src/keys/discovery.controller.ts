@@ -1,0 +1,23 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from 'src/auth/decorators/public.decorator';
+import { DiscoveryService } from './discovery.service';
+import { AuthorizationServerMetadataDto } from './dto/authorization-server-metadata.dto';
+
+@ApiTags('keys')
+@Public()
+@Controller('.well-known')
+export class DiscoveryController {
+  constructor(private readonly discovery: DiscoveryService) {}
+
+  @Get('oauth-authorization-server')
+  @Header('Cache-Control', 'public, max-age=3600')
+  @ApiOperation({
+    operationId: 'getAuthorizationServerMetadata',
+    summary: 'Authorization server metadata (RFC 8414 subset)',
+  })
+  @ApiOkResponse({ type: AuthorizationServerMetadataDto })
+  metadata(): AuthorizationServerMetadataDto {
+    return this.discovery.metadata();
+  }
+}

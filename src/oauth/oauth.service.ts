@@ -1,0 +1,164 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { authConfig } from 'src/config/auth.config';
+import type { AccessTokenClaims } from 'src/keys/access-token';
+import { AccessTokenService } from 'src/keys/access-token.service';
+import { RevocationService } from 'src/sessions/revocation.service';
+import { SessionsService } from 'src/sessions/sessions.service';
+import { Role } from 'src/users/role.enum';
+import type { IntrospectionResponseDto } from './dto/introspection-response.dto';
+import {
+  IntrospectionClientError,
+  IntrospectionForbiddenError,
+} from './oauth.errors';
+
+type TokenKind = 'access_token' | 'refresh_token';
+
+const INACTIVE: IntrospectionResponseDto = { active: false };
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** RFC 6749 §2.3.1: Basic credentials are form-encoded before base64. */
+function formDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Token revocation (RFC 7009) and introspection (RFC 7662) over Gatehouse's own tokens. */
+@Injectable()
+export class OAuthService {
+  private readonly logger = new Logger(OAuthService.name);
+
+  constructor(
+    private readonly accessTokens: AccessTokenService,
+    private readonly sessions: SessionsService,
+    private readonly revocations: RevocationService,
+    @Inject(authConfig.KEY)
+    private readonly config: ConfigType<typeof authConfig>,
+  ) {}
+
+  /**
+   * Ends the session a refresh or access token belongs to. Unknown, invalid and expired tokens are ignored: the
+   * caller learns nothing (RFC 7009 §2.2 answers 200 either way).
+   */
+  async revoke(token: string, hint?: string): Promise<void> {
+    for (const kind of this.searchOrder(hint)) {
+      const sessionId =
+        kind === 'access_token'
+          ? this.liveAccessClaims(token)?.sid
+          : (await this.sessions.describeRefreshToken(token))?.sessionId;
+      if (!sessionId) continue;
+      await this.sessions.endSessions([sessionId], 'token_revoked');
+      this.logger.log({ event: 'token_revoked', sessionId, tokenType: kind });
+      return;
+    }
+  }
+
+  async introspect(
+    token: string,
+    hint?: string,
+  ): Promise<IntrospectionResponseDto> {
+    for (const kind of this.searchOrder(hint)) {
+      const answer =
+        kind === 'access_token'
+          ? this.introspectAccess(token)
+          : await this.introspectRefresh(token);
+      if (answer) return answer;
+    }
+    return INACTIVE;
+  }
+
+  /**
+   * Admits an introspection caller: Basic with any client id and INTROSPECTION_SECRET as the password, or the
+   * bearer access token of an admin.
+   */
+  authorizeIntrospection(authorization: string | undefined): void {
+    const [scheme, credentials] = (authorization ?? '').trim().split(/\s+/, 2);
+    if (/^basic$/i.test(scheme ?? '') && credentials) {
+      if (!this.validBasic(credentials)) throw new IntrospectionClientError();
+      return;
+    }
+    if (/^bearer$/i.test(scheme ?? '') && credentials) {
+      const claims = this.liveAccessClaims(credentials);
+      if (!claims) throw new IntrospectionClientError();
+      if (!claims.roles.includes(Role.Admin))
+        throw new IntrospectionForbiddenError();
+      return;
+    }
+    throw new IntrospectionClientError();
+  }
+
+  private validBasic(credentials: string): boolean {
+    const secret = this.config.introspectionSecret;
+    if (!secret) return false;
+    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) return false;
+    const clientId = formDecode(decoded.slice(0, colon));
+    const password = formDecode(decoded.slice(colon + 1));
+    if (!clientId || password === undefined) return false;
+    // Equal-length digests: the comparison time does not depend on where the secrets differ.
+    return timingSafeEqual(digest(password), digest(secret));
+  }
+
+  private searchOrder(hint?: string): TokenKind[] {
+    return hint === 'access_token'
+      ? ['access_token', 'refresh_token']
+      : ['refresh_token', 'access_token'];
+  }
+
+  /** Signature, expiry, issuer, audience, type and the revocation set: what the request guard checks. */
+  private liveAccessClaims(token: string): AccessTokenClaims | undefined {
+    if (token.split('.').length !== 3) return undefined;
+    const claims = this.accessTokens.verify(token);
+    if (!claims || typeof claims.sid !== 'string') return undefined;
+    if (this.revocations.isRevoked(claims.sid, claims.sub, claims.iat))
+      return undefined;
+    return claims;
+  }
+
+  private introspectAccess(
+    token: string,
+  ): IntrospectionResponseDto | undefined {
+    const claims = this.liveAccessClaims(token);
+    if (!claims) return undefined;
+    return {
+      active: true,
+      sub: claims.sub,
+      username: claims.username,
+      roles: claims.roles,
+      exp: claims.exp,
+      iat: Math.floor(claims.iat),
+      iss: claims.iss,
+      aud: claims.aud,
+      sid: claims.sid,
+      jti: claims.jti,
+      token_type: 'access_token',
+    };
+  }
+
+  private async introspectRefresh(
+    token: string,
+  ): Promise<IntrospectionResponseDto | undefined> {
+    const info = await this.sessions.describeRefreshToken(token);
+    if (!info?.active) return undefined;
+    return {
+      active: true,
+      sub: info.userId,
+      username: info.username,
+      roles: info.roles,
+      exp: Math.floor(info.expiresAt.getTime() / 1000),
+      iat: Math.floor(info.issuedAt.getTime() / 1000),
+      iss: this.config.issuer,
+      aud: this.config.audience,
+      sid: info.sessionId,
+      token_type: 'refresh_token',
+    };
+  }
+}
