@@ -1,9 +1,27 @@
 import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { PasswordModule } from 'src/passwords/password.module';
+import { SessionsModule } from 'src/sessions/sessions.module';
+import { firstAdminConfig } from './first-admin.config';
+import { FirstAdminService } from './first-admin.service';
+import { UsersAdminService } from './users-admin.service';
+import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  providers: [UsersRepository, UsersService],
-  exports: [UsersService],
+  imports: [
+    ConfigModule.forFeature(firstAdminConfig),
+    PasswordModule,
+    SessionsModule,
+  ],
+  controllers: [UsersController],
+  providers: [
+    UsersRepository,
+    UsersService,
+    UsersAdminService,
+    FirstAdminService,
+  ],
+  exports: [UsersService, FirstAdminService],
 })
 export class UsersModule {}

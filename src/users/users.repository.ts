@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { and, asc, count, eq, ilike, or, sql } from 'drizzle-orm';
+import { asc, count, eq, ilike, or, sql } from 'drizzle-orm';
 import { isUniqueViolation } from 'src/common/pg-errors';
 import { DRIZZLE, type Database } from 'src/database/database.types';
 import { users, type UserRow } from 'src/database/schema';
@@ -32,6 +32,9 @@ export interface UserChanges {
   passwordHash?: string;
 }
 
+/** Any constant works; it only has to be the same for every Gatehouse instance sharing one database. */
+const ROLE_BOOTSTRAP_LOCK_ID = 7_402_118_552;
+
 /** LIKE wildcards in a user's search text are literal characters. */
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -48,6 +51,34 @@ export class UsersRepository {
         .values({ ...input, roles: input.roles ?? undefined })
         .returning();
       return toUser(row);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new UserAlreadyExistsError();
+      throw error;
+    }
+  }
+
+  /**
+   * Creates the user only if nobody holds `role` yet. The check and the insert run under one advisory lock, so
+   * instances starting at the same moment (even with different ADMIN_* values) create one admin between them.
+   */
+  async createIfNoneHasRole(
+    input: NewUser,
+    role: Role,
+  ): Promise<User | undefined> {
+    try {
+      return await this.db.transaction(async (tx) => {
+        await tx.execute(
+          sql`select pg_advisory_xact_lock(${ROLE_BOOTSTRAP_LOCK_ID})`,
+        );
+        const holders = await tx
+          .select({ id: users.id })
+          .from(users)
+          .where(sql`${role} = any(${users.roles})`)
+          .limit(1);
+        if (holders.length > 0) return undefined;
+        const [row] = await tx.insert(users).values(input).returning();
+        return toUser(row);
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new UserAlreadyExistsError();
       throw error;
@@ -135,7 +166,7 @@ export class UsersRepository {
     const rows = await this.db
       .select({ id: users.id })
       .from(users)
-      .where(and(sql`${role} = any(${users.roles})`))
+      .where(sql`${role} = any(${users.roles})`)
       .limit(1);
     return rows.length > 0;
   }

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { PasswordService } from './password.service';
+
+/**
+ * Password hashing on its own, so that both AuthModule (login, registration) and UsersModule (the first admin,
+ * the CLI) can hash without UsersModule importing AuthModule, which already imports UsersModule.
+ */
+@Module({
+  providers: [PasswordService],
+  exports: [PasswordService],
+})
+export class PasswordModule {}

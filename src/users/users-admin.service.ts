@@ -1,0 +1,113 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AuditService } from 'src/audit/audit.service';
+import { RevocationService } from 'src/sessions/revocation.service';
+import { SessionsService } from 'src/sessions/sessions.service';
+import { Role } from './role.enum';
+import type { User } from './user';
+import { SelfLockoutError, UserNotFoundError } from './users.errors';
+import { UsersRepository } from './users.repository';
+
+export interface UserPage {
+  items: User[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface UserUpdate {
+  roles?: Role[];
+  disabled?: boolean;
+}
+
+const sameRoles = (a: Role[], b: Role[]): boolean =>
+  a.length === b.length && a.every((role) => b.includes(role));
+
+/**
+ * What an admin may do to other accounts. Roles live in access tokens for speed, so every change that narrows
+ * what a user may do also voids that user's existing access tokens through the revocation set: the change wins
+ * from the next request on, on every instance.
+ */
+@Injectable()
+export class UsersAdminService {
+  private readonly logger = new Logger(UsersAdminService.name);
+
+  constructor(
+    private readonly repository: UsersRepository,
+    private readonly sessions: SessionsService,
+    private readonly revocations: RevocationService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async listUsers(query: {
+    limit: number;
+    offset: number;
+    q?: string;
+  }): Promise<UserPage> {
+    const { items, total } = await this.repository.list(query);
+    return { items, total, limit: query.limit, offset: query.offset };
+  }
+
+  async getUser(id: string): Promise<User> {
+    const user = await this.repository.findById(id);
+    if (!user) throw new UserNotFoundError();
+    return user;
+  }
+
+  /**
+   * Changes roles and/or the disabled flag. The revocations are written after the row, so a refresh that read
+   * the old row a moment earlier issued a token older than the cut-off, and that token is void too.
+   */
+  async updateUser(
+    actorId: string,
+    id: string,
+    changes: UserUpdate,
+  ): Promise<User> {
+    if (id === actorId) {
+      if (changes.disabled === true) throw new SelfLockoutError('disable');
+      if (changes.roles && !changes.roles.includes(Role.Admin))
+        throw new SelfLockoutError('demote');
+    }
+    const before = await this.getUser(id);
+    const after = await this.repository.update(id, {
+      roles: changes.roles,
+      disabled: changes.disabled,
+    });
+    if (!after) throw new UserNotFoundError();
+
+    const rolesChanged = !sameRoles(before.roles, after.roles);
+    const disabledNow = after.disabled && !before.disabled;
+    if (disabledNow) await this.sessions.revokeAllSessions(id, 'user_disabled');
+    if (rolesChanged || disabledNow)
+      await this.revocations.revokeUserTokens(id);
+    if (rolesChanged)
+      this.audit.record({
+        type: 'user_role_changed',
+        userId: id,
+        actorId,
+        details: { from: before.roles, to: after.roles },
+      });
+    if (disabledNow)
+      this.audit.record({ type: 'user_disabled', userId: id, actorId });
+    this.logger.log({
+      event: 'user_updated',
+      actorId,
+      userId: id,
+      roles: rolesChanged ? after.roles : undefined,
+      disabled: before.disabled === after.disabled ? undefined : after.disabled,
+    });
+    return after;
+  }
+
+  /**
+   * Deletes the row for good (no anonymised tombstone): sessions and refresh tokens go with it (ON DELETE
+   * CASCADE), and a user-level cut-off voids the access tokens still in circulation, durably, so they stay
+   * refused after a restart until they would have expired anyway.
+   */
+  async deleteUser(actorId: string, id: string): Promise<void> {
+    if (id === actorId) throw new SelfLockoutError('delete');
+    if (!(await this.repository.delete(id))) throw new UserNotFoundError();
+    await this.revocations.revokeUserTokens(id);
+    this.audit.record({ type: 'user_deleted', userId: id, actorId });
+    this.logger.log({ event: 'user_deleted', actorId, userId: id });
+  }
+}

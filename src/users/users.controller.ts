@@ -1,0 +1,114 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { CurrentUser } from 'src/auth/decorators/current-user.decorator';
+import { Roles } from 'src/auth/decorators/roles.decorator';
+import type { Principal } from 'src/auth/principal';
+import { ApiProblems } from 'src/common/api-problems.decorator';
+import { RequestValidationException } from 'src/common/validation';
+import { ListUsersQueryDto } from './dto/list-users-query.dto';
+import { UpdateUserDto } from './dto/update-user.dto';
+import { UserListResponseDto } from './dto/user-list-response.dto';
+import { UserResponseDto } from './dto/user-response.dto';
+import { Role } from './role.enum';
+import { UsersAdminService } from './users-admin.service';
+
+/** A malformed id is the caller's mistake (400 with the field named), never a database error. */
+const UserId = (): ParameterDecorator =>
+  Param(
+    'id',
+    new ParseUUIDPipe({
+      exceptionFactory: () =>
+        new RequestValidationException([
+          { field: 'id', message: 'id must be a UUID' },
+        ]),
+    }),
+  );
+
+@ApiTags('users')
+@Roles(Role.Admin)
+@ApiProblems(401, 403)
+@Controller('users')
+export class UsersController {
+  constructor(private readonly admin: UsersAdminService) {}
+
+  @Get()
+  @ApiOperation({
+    operationId: 'listUsers',
+    summary: 'List users, oldest first; q filters by username or email prefix',
+  })
+  @ApiOkResponse({
+    type: UserListResponseDto,
+    description: 'One page of users',
+  })
+  @ApiProblems(400)
+  async listUsers(
+    @Query() query: ListUsersQueryDto,
+  ): Promise<UserListResponseDto> {
+    return UserListResponseDto.from(await this.admin.listUsers(query));
+  }
+
+  @Get(':id')
+  @ApiOperation({ operationId: 'getUser', summary: 'One user by id' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: UserResponseDto, description: 'The user' })
+  @ApiProblems(400, 404)
+  async getUser(@UserId() id: string): Promise<UserResponseDto> {
+    return UserResponseDto.from(await this.admin.getUser(id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    operationId: 'updateUser',
+    summary:
+      "Change a user's roles or disable them; their access tokens are voided at once",
+    description:
+      'Send at least one of `roles` and `disabled`. Disabling also ends every session of the user. ' +
+      'An admin cannot remove their own admin role or disable themselves (409).',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: UserResponseDto, description: 'The updated user' })
+  @ApiProblems(400, 404, 409, 413, 415)
+  async updateUser(
+    @CurrentUser() actor: Principal,
+    @UserId() id: string,
+    @Body() body: UpdateUserDto,
+  ): Promise<UserResponseDto> {
+    return UserResponseDto.from(
+      await this.admin.updateUser(actor.userId, id, body),
+    );
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({
+    operationId: 'deleteUser',
+    summary: 'Delete a user; their sessions end and their tokens are refused',
+    description:
+      'The row is removed for good, with its sessions and refresh tokens. An admin cannot delete themselves (409).',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblems(400, 404, 409)
+  deleteUser(
+    @CurrentUser() actor: Principal,
+    @UserId() id: string,
+  ): Promise<void> {
+    return this.admin.deleteUser(actor.userId, id);
+  }
+}
