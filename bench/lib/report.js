@@ -1,0 +1,83 @@
+'use strict';
+// Turns round results into medians, ranges and the printed table.
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Median and range of the rounds of one server in one scenario. */
+function summarize(rounds) {
+  const rps = rounds.map((r) => r.rps);
+  return {
+    rps: median(rps),
+    rpsMin: Math.min(...rps),
+    rpsMax: Math.max(...rps),
+    p50: median(rounds.map((r) => r.p50)),
+    p99: median(rounds.map((r) => r.p99)),
+    cpuUs: median(rounds.map((r) => r.cpuUs ?? NaN)),
+    non2xx: rounds.reduce((n, r) => n + (r.non2xx ?? 0), 0),
+    errors: rounds.reduce((n, r) => n + (r.errors ?? 0), 0),
+  };
+}
+
+const int = (n) =>
+  Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–';
+const ms = (n) =>
+  Number.isFinite(n) ? String(Math.round(n * 100) / 100) : '–';
+const mb = (n) => (Number.isFinite(n) ? String(Math.round(n)) : '–');
+const ratio = (n) =>
+  Number.isFinite(n) ? `${(Math.round(n * 100) / 100).toFixed(2)}×` : '–';
+
+/** A Markdown table, so the same text goes to the terminal and into the README. */
+function table(rows) {
+  const header = [
+    'scenario',
+    'server',
+    'req/s (median)',
+    'range',
+    'p50 ms',
+    'p99 ms',
+    'CPU µs/req',
+    'RSS MB',
+    'note',
+  ];
+  const lines = rows.map((r) => [
+    r.scenario,
+    r.server,
+    int(r.rps),
+    Number.isFinite(r.rpsMin) ? `${int(r.rpsMin)}–${int(r.rpsMax)}` : '–',
+    ms(r.p50),
+    ms(r.p99),
+    int(r.cpuUs),
+    mb(r.rssMb),
+    [
+      r.note,
+      r.non2xx || r.errors ? `${r.non2xx} non-2xx, ${r.errors} errors` : '',
+    ]
+      .filter(Boolean)
+      .join('; '),
+  ]);
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...lines.map((l) => l[i].length)),
+  );
+  const fmt = (cells) =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [
+    fmt(header),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...lines.map(fmt),
+  ].join('\n');
+}
+
+function targetsTable(targets) {
+  const lines = targets.map(
+    (t) => `| ${t.target} | ${t.measured} | ${t.verdict} |`,
+  );
+  return ['| target | measured | verdict |', '|---|---|---|', ...lines].join(
+    '\n',
+  );
+}
+
+module.exports = { median, summarize, table, targetsTable, int, ms, ratio };
