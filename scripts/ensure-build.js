@@ -5,6 +5,8 @@ const { execSync } = require('node:child_process');
 
 const root = join(__dirname, '..');
 const entry = join(root, 'dist', 'main.js');
+// A build interrupted half-way (nest deletes dist/ first) can leave main.js without its siblings.
+const required = [entry, join(root, 'dist', 'cli.js'), join(root, 'dist', 'database', 'migrations', 'meta', '_journal.json')];
 
 function newestMtime(dir) {
   let newest = 0;
@@ -23,7 +25,7 @@ const sourcesChanged = () => {
   );
 };
 
-if (!existsSync(entry) || sourcesChanged()) {
+if (required.some((path) => !existsSync(path)) || sourcesChanged()) {
   process.stdout.write('Building Gatehouse (dist/ is missing or older than src/)…\n');
   execSync('npm run build', { cwd: root, stdio: 'inherit' });
 }

@@ -24,6 +24,10 @@ const pgUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:54
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const services = { TEST_PG_URL: pgUrl, TEST_REDIS_URL: redisUrl };
 
+// Specs that spawn `node dist/main.js` (start-up, TLS, CLI, several instances) need a build matching src/.
+const build = spawnSync(process.execPath, [join(__dirname, 'ensure-build.js')], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
 // TEST_DATABASE_URL unset: every e2e spec runs on PGlite (specs that need PostgreSQL/Redis read TEST_PG_URL).
 run('unit + e2e on PGlite', [], { ...services, TEST_DATABASE_URL: '' });
 if (process.env.SKIP_PG_PASS !== '1') {

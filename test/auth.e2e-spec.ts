@@ -1,5 +1,6 @@
 import {
   createTestApp,
+  DatabaseService,
   newUser,
   registerAndLogin,
   type TestApp,
@@ -53,12 +54,93 @@ describe('auth (e2e)', () => {
       .post('/auth/login')
       .send({ username: 'nobody-here', password: 'not the password at all' })
       .expect(401);
-    const { request_id: _a, ...wrongBody } = wrong.body as Record<string, unknown>;
-    const { request_id: _b, ...unknownBody } = unknown.body as Record<string, unknown>;
+    const { request_id: _a, ...wrongBody } = wrong.body as Record<
+      string,
+      unknown
+    >;
+    const { request_id: _b, ...unknownBody } = unknown.body as Record<
+      string,
+      unknown
+    >;
     expect(wrongBody).toEqual(unknownBody);
     expect(wrongBody.code).toBe('AUTH.INVALID_CREDENTIALS');
     expect(wrong.headers['content-type']).toMatch(
       /^application\/problem\+json/,
     );
+  });
+});
+
+describe('GET /auth/me in steady state (e2e)', () => {
+  let t: TestApp;
+  const admin = {
+    username: 'rootadmin',
+    email: 'root@example.com',
+    password: 'admin password long enough',
+  };
+  beforeAll(async () => {
+    t = await createTestApp({
+      ADMIN_USERNAME: admin.username,
+      ADMIN_EMAIL: admin.email,
+      ADMIN_PASSWORD: admin.password,
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers repeated calls without a database query', async () => {
+    const { access } = await registerAndLogin(t);
+    const database = t.get(DatabaseService);
+    await t
+      .http()
+      .get('/auth/me')
+      .set('authorization', `Bearer ${access}`)
+      .expect(200);
+    const before = database.queryCount;
+    for (let i = 0; i < 5; i += 1) {
+      await t
+        .http()
+        .get('/auth/me')
+        .set('authorization', `Bearer ${access}`)
+        .expect(200);
+    }
+    expect(database.queryCount - before).toBe(0);
+  });
+
+  it('shows a role change made by an admin on the next token, not the cached profile', async () => {
+    const { id, refresh, access } = await registerAndLogin(t);
+    const first = await t
+      .http()
+      .get('/auth/me')
+      .set('authorization', `Bearer ${access}`)
+      .expect(200);
+    expect(first.body.roles).toEqual(['user']);
+    const adminLogin = await t
+      .http()
+      .post('/auth/login')
+      .send({ username: admin.username, password: admin.password })
+      .expect(200);
+    await t
+      .http()
+      .patch(`/users/${id}`)
+      .set('authorization', `Bearer ${adminLogin.body.access_token}`)
+      .send({ roles: ['user', 'admin'] })
+      .expect(200);
+    await t
+      .http()
+      .get('/auth/me')
+      .set('authorization', `Bearer ${access}`)
+      .expect(401);
+    const refreshed = await t
+      .http()
+      .post('/auth/refresh')
+      .send({ refresh_token: refresh })
+      .expect(200);
+    const me = await t
+      .http()
+      .get('/auth/me')
+      .set('authorization', `Bearer ${refreshed.body.access_token}`)
+      .expect(200);
+    expect(me.body.roles).toEqual(['user', 'admin']);
   });
 });

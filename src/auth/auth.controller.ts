@@ -11,6 +11,7 @@ import {
   ClientContext,
   type RequestClient,
 } from 'src/common/client-context.decorator';
+import { RateLimited } from 'src/throttling/rate-limited.decorator';
 import { UserResponseDto } from 'src/users/dto/user-response.dto';
 import { AuthService } from './auth.service';
 import { CurrentUser } from './decorators/current-user.decorator';
@@ -28,6 +29,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
+  @RateLimited()
   @Post('register')
   @ApiOperation({
     operationId: 'register',
@@ -40,6 +42,7 @@ export class AuthController {
   }
 
   @Public()
+  @RateLimited()
   @Post('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -58,6 +61,7 @@ export class AuthController {
   }
 
   @Public()
+  @RateLimited()
   @Post('refresh')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import type { RequestClient } from 'src/common/client-context.decorator';
 import { DomainValidationError, NotFoundError } from 'src/common/domain-error';
 import { authConfig } from 'src/config/auth.config';
+import { PasswordService } from 'src/passwords/password.service';
 import type { TokenPair } from 'src/sessions/session';
 import { SessionsService } from 'src/sessions/sessions.service';
 import type { User } from 'src/users/user';
@@ -13,7 +14,7 @@ import {
   WrongCurrentPasswordError,
 } from './auth.errors';
 import { codePointLength } from './dto/password-length.validator';
-import { PasswordService } from './password.service';
+import { LoginAttemptsService } from './login-attempts.service';
 import type { Principal } from './principal';
 
 @Injectable()
@@ -24,6 +25,7 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly passwords: PasswordService,
+    private readonly loginAttempts: LoginAttemptsService,
     @Inject(authConfig.KEY)
     private readonly config: ConfigType<typeof authConfig>,
   ) {}
@@ -51,17 +53,28 @@ export class AuthService {
     client: RequestClient,
   ): Promise<TokenPair> {
     const credentials = await this.users.findCredentialsByLogin(input.username);
-    if (!credentials) {
-      await this.passwords.verifyDummy(input.password);
+    // Reserved before the hash is checked, so parallel guesses beyond the limit never reach argon2.
+    const attempt = await this.loginAttempts.begin(
+      credentials
+        ? { accountId: credentials.user.id }
+        : { loginName: input.username },
+    );
+    let valid: boolean;
+    try {
+      // An unknown user is checked against a dummy hash so it costs the same time as a wrong password.
+      valid = credentials
+        ? await this.passwords.verify(credentials.passwordHash, input.password)
+        : await this.passwords.verifyDummy(input.password);
+    } catch (error) {
+      await attempt.abandoned();
+      throw error;
+    }
+    // A disabled account gets the same answer as a wrong password, after the same work, and counts as a failure.
+    if (!credentials || !valid || credentials.user.disabled) {
+      await attempt.failed();
       throw new InvalidCredentialsError();
     }
-    const valid = await this.passwords.verify(
-      credentials.passwordHash,
-      input.password,
-    );
-    // A disabled account gets the same answer as a wrong password, after the same work.
-    if (!valid || credentials.user.disabled)
-      throw new InvalidCredentialsError();
+    await attempt.succeeded();
     return this.sessions.createSession(credentials.user, client);
   }
 
@@ -74,7 +87,7 @@ export class AuthService {
   }
 
   async me(principal: Principal): Promise<User> {
-    const user = await this.users.findById(principal.userId);
+    const user = await this.users.findProfile(principal.userId);
     if (!user) throw new NotFoundError('The user no longer exists.');
     return user;
   }

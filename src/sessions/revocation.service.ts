@@ -44,6 +44,7 @@ export class RevocationService
     string,
     { notBefore: number; keepUntil: number }
   >();
+  private readonly userListeners: ((userId: string) => void)[] = [];
   private sweepTimer?: NodeJS.Timeout;
 
   constructor(
@@ -197,8 +198,18 @@ export class RevocationService
     );
   }
 
+  /**
+   * Called for every user-level revocation this instance learns of (its own, another instance's over Redis, or a
+   * reload), so caches of user data can drop what a role change, disable or delete made stale.
+   */
+  onUserRevoked(listener: (userId: string) => void): void {
+    this.userListeners.push(listener);
+  }
+
   private apply(entry: RevocationEntry): void {
     const keepUntil = entry.keepUntil.getTime();
+    if (entry.kind === 'user')
+      this.userListeners.forEach((listener) => listener(entry.subjectId));
     if (entry.kind === 'session') {
       this.sessions.set(
         entry.subjectId,

@@ -3,6 +3,7 @@ import { AuditService } from 'src/audit/audit.service';
 import { RevocationService } from 'src/sessions/revocation.service';
 import { SessionsService } from 'src/sessions/sessions.service';
 import { Role } from './role.enum';
+import { UserProfileCache } from './user-profile.cache';
 import type { User } from './user';
 import { SelfLockoutError, UserNotFoundError } from './users.errors';
 import { UsersRepository } from './users.repository';
@@ -36,6 +37,7 @@ export class UsersAdminService {
     private readonly sessions: SessionsService,
     private readonly revocations: RevocationService,
     private readonly audit: AuditService,
+    private readonly profiles: UserProfileCache,
   ) {}
 
   async listUsers(query: {
@@ -73,6 +75,7 @@ export class UsersAdminService {
       disabled: changes.disabled,
     });
     if (!after) throw new UserNotFoundError();
+    this.profiles.forget(id);
 
     const rolesChanged = !sameRoles(before.roles, after.roles);
     const disabledNow = after.disabled && !before.disabled;
@@ -106,6 +109,7 @@ export class UsersAdminService {
   async deleteUser(actorId: string, id: string): Promise<void> {
     if (id === actorId) throw new SelfLockoutError('delete');
     if (!(await this.repository.delete(id))) throw new UserNotFoundError();
+    this.profiles.forget(id);
     await this.revocations.revokeUserTokens(id);
     this.audit.record({ type: 'user_deleted', userId: id, actorId });
     this.logger.log({ event: 'user_deleted', actorId, userId: id });

@@ -4,6 +4,7 @@ import { PasswordModule } from 'src/passwords/password.module';
 import { SessionsModule } from 'src/sessions/sessions.module';
 import { firstAdminConfig } from './first-admin.config';
 import { FirstAdminService } from './first-admin.service';
+import { UserProfileCache } from './user-profile.cache';
 import { UsersAdminService } from './users-admin.service';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
@@ -19,6 +20,7 @@ import { UsersService } from './users.service';
   providers: [
     UsersRepository,
     UsersService,
+    UserProfileCache,
     UsersAdminService,
     FirstAdminService,
   ],

@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { Role } from './role.enum';
 import type { User, UserCredentials } from './user';
+import { UserProfileCache } from './user-profile.cache';
 import { NewUser, UsersRepository } from './users.repository';
 
 @Injectable()
 export class UsersService {
-  constructor(private readonly repository: UsersRepository) {}
+  constructor(
+    private readonly repository: UsersRepository,
+    private readonly profiles: UserProfileCache,
+  ) {}
 
   create(input: NewUser): Promise<User> {
     return this.repository.create(input);
@@ -13,6 +17,15 @@ export class UsersService {
 
   findById(id: string): Promise<User | undefined> {
     return this.repository.findById(id);
+  }
+
+  /** The user for GET /auth/me: from the profile cache when it can answer exactly, else one read. */
+  async findProfile(id: string): Promise<User | undefined> {
+    const cached = this.profiles.get(id);
+    if (cached) return cached;
+    const user = await this.repository.findById(id);
+    if (user) this.profiles.set(user);
+    return user;
   }
 
   findCredentialsByLogin(login: string): Promise<UserCredentials | undefined> {
@@ -25,6 +38,7 @@ export class UsersService {
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.repository.update(id, { passwordHash });
+    this.profiles.forget(id);
   }
 
   existsWithRole(role: Role): Promise<boolean> {

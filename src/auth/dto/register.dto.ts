@@ -21,7 +21,7 @@ export class RegisterDto {
     pattern: '^[a-zA-Z0-9_.-]+$',
   })
   @IsString()
-  @IsNotEmpty()
+  @IsNotEmpty({ message: 'username is required' })
   @Length(3, 32)
   @Matches(/^[a-zA-Z0-9_.-]+$/, {
     message: 'username may contain only letters, digits, "_", "." and "-"',
@@ -30,7 +30,7 @@ export class RegisterDto {
 
   @ApiProperty({ example: 'ada@example.com', maxLength: 254, format: 'email' })
   @IsString()
-  @IsNotEmpty()
+  @IsNotEmpty({ message: 'email is required' })
   @MaxLength(254)
   @IsEmail({}, { message: 'email must be a valid email address' })
   email: string;
@@ -44,7 +44,7 @@ export class RegisterDto {
       'Unicode code points; PASSWORD_MIN_LENGTH may raise the minimum.',
   })
   @IsString()
-  @IsNotEmpty()
+  @IsNotEmpty({ message: 'password is required' })
   @IsPasswordLength(PASSWORD_MIN, PASSWORD_MAX)
   password: string;
 }
