@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/guards/jwt-auth.guard';
 import { RolesGuard } from './auth/guards/roles.guard';
@@ -10,6 +11,10 @@ import { createValidationPipe } from './common/validation';
 import { parseEnv } from './config/env.schema';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { KeysModule } from './keys/keys.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { OAuthModule } from './oauth/oauth.module';
 import { RedisModule } from './redis/redis.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { UsersModule } from './users/users.module';
@@ -25,11 +30,16 @@ import { UsersModule } from './users/users.module';
         return env;
       },
     }),
+    LoggingModule,
     CommonModule,
     DatabaseModule,
+    MetricsModule,
+    AuditModule,
     RedisModule,
     UsersModule,
     SessionsModule,
+    KeysModule,
+    OAuthModule,
     AuthModule,
     HealthModule,
   ],

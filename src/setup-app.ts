@@ -6,12 +6,21 @@ import {
   type NestApplicationOptions,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
 import {
   FastifyAdapter,
   type NestFastifyApplication,
 } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { type Env, parseEnv } from './config/env.schema';
+import { frameworkErrorHandler } from './common/problem-details.filter';
+import {
+  type Env,
+  InvalidEnvironmentError,
+  parseEnv,
+} from './config/env.schema';
+import { echoRequestId, generateRequestId } from './logging/request-id';
+import { installHttpMetrics } from './metrics/http-metrics.hook';
+import { registerFormBodyParser } from './oauth/form-body';
 import { setupSwagger } from './openapi';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -36,12 +45,24 @@ const NEST_LOG_LEVELS: Record<string, LogLevel[]> = {
   trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
 };
 
+/** Reads a file an env key points at; a missing or unreadable one stops the start with one line naming the key. */
+function readConfiguredFile(key: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new InvalidEnvironmentError(
+      `Invalid configuration: ${key}: cannot read ${path} (${reason})`,
+    );
+  }
+}
+
 export function createAdapter(env: Env = parseEnv()): FastifyAdapter {
   const https =
     env.TLS_CERT_FILE && env.TLS_KEY_FILE
       ? {
-          cert: readFileSync(env.TLS_CERT_FILE),
-          key: readFileSync(env.TLS_KEY_FILE),
+          cert: readConfiguredFile('TLS_CERT_FILE', env.TLS_CERT_FILE),
+          key: readConfiguredFile('TLS_KEY_FILE', env.TLS_KEY_FILE),
         }
       : undefined;
   return new FastifyAdapter({
@@ -49,6 +70,10 @@ export function createAdapter(env: Env = parseEnv()): FastifyAdapter {
     trustProxy: trustProxySetting(env.TRUST_PROXY),
     ...(https ? { https } : {}),
     return503OnClosing: true,
+    // generateRequestId validates X-Request-Id itself; Fastify's requestIdHeader would trust any value.
+    genReqId: generateRequestId,
+    requestIdHeader: false,
+    frameworkErrors: frameworkErrorHandler,
   });
 }
 
@@ -68,8 +93,13 @@ export async function configureApp(
   env: Env = parseEnv(),
 ): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
+  app.useLogger(app.get(Logger));
+  echoRequestId(fastify);
+  installHttpMetrics(app);
   // JSON only: a text/plain (or any other) body is answered with 415 instead of being half-parsed.
   fastify.removeContentTypeParser('text/plain');
+  // Forms only where OAuth clients send them (token revocation and introspection); 415 everywhere else.
+  registerFormBodyParser(fastify, BODY_LIMIT_BYTES);
 
   await app.register(helmet, {
     hsts: Boolean(env.TLS_CERT_FILE),
@@ -96,7 +126,9 @@ export async function configureApp(
     });
   }
   if (env.DOCS_ENABLED) setupSwagger(app);
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // Nest stops the HTTP server (in-flight requests finish) before onApplicationShutdown closes the database;
+  // useProcessExit makes a clean SIGTERM exit 0 instead of re-raising the signal.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
 }
 
 /** Creates the application exactly as production runs it. */
@@ -109,6 +141,8 @@ export async function createApp(
     createAdapter(env),
     {
       ...APP_OPTIONS,
+      // Held until configureApp installs pino, so startup lines are JSON like the rest.
+      bufferLogs: true,
       logger: options.logger ?? nestLogLevels(env),
     },
   );

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Response, Test } from 'supertest';
+import { AuditService } from 'src/audit/audit.service';
 import { DatabaseService } from 'src/database/database.service';
 import {
   refreshTokens,
@@ -557,6 +558,8 @@ describe('sessions (e2e)', () => {
     it('spends two queries on a refresh and one on a replay inside the window', async () => {
       const { refresh: token } = await registerAndLogin(t);
       const database = t.get(DatabaseService);
+      // Audit events are written in the background; write the login's now so they are not counted below.
+      await t.get(AuditService).flush();
       const before = database.queryCount;
       await refresh(t, token).expect(200);
       const rotated = database.queryCount - before;
@@ -575,6 +578,7 @@ describe('sessions (e2e)', () => {
         .post('/auth/logout')
         .set('authorization', `Bearer ${access}`)
         .expect(204);
+      await t.get(AuditService).flush();
       const beforeRefusal = database.queryCount;
       await me(t, access).expect(401);
       expect(database.queryCount - beforeRefusal).toBe(0);

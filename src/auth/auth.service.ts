@@ -1,8 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { AuditService } from 'src/audit/audit.service';
+import type { LoginFailureReason } from 'src/audit/audit-event';
 import type { RequestClient } from 'src/common/client-context.decorator';
 import { DomainValidationError, NotFoundError } from 'src/common/domain-error';
 import { authConfig } from 'src/config/auth.config';
+import { MetricsService } from 'src/metrics/metrics.service';
 import { PasswordService } from 'src/passwords/password.service';
 import type { TokenPair } from 'src/sessions/session';
 import { SessionsService } from 'src/sessions/sessions.service';
@@ -14,6 +17,7 @@ import {
   WrongCurrentPasswordError,
 } from './auth.errors';
 import { codePointLength } from './dto/password-length.validator';
+import { TooManyLoginAttemptsError } from './login-attempts.errors';
 import { LoginAttemptsService } from './login-attempts.service';
 import type { Principal } from './principal';
 
@@ -26,6 +30,8 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly passwords: PasswordService,
     private readonly loginAttempts: LoginAttemptsService,
+    private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
     @Inject(authConfig.KEY)
     private readonly config: ConfigType<typeof authConfig>,
   ) {}
@@ -45,6 +51,7 @@ export class AuthService {
       passwordHash,
     });
     this.logger.log({ event: 'user_created', userId: user.id });
+    this.audit.record({ type: 'user_created', userId: user.id });
     return user;
   }
 
@@ -54,11 +61,17 @@ export class AuthService {
   ): Promise<TokenPair> {
     const credentials = await this.users.findCredentialsByLogin(input.username);
     // Reserved before the hash is checked, so parallel guesses beyond the limit never reach argon2.
-    const attempt = await this.loginAttempts.begin(
-      credentials
-        ? { accountId: credentials.user.id }
-        : { loginName: input.username },
-    );
+    const attempt = await this.loginAttempts
+      .begin(
+        credentials
+          ? { accountId: credentials.user.id }
+          : { loginName: input.username },
+      )
+      .catch((error: unknown) => {
+        if (error instanceof TooManyLoginAttemptsError)
+          this.loginFailed('locked_out', credentials?.user.id, client);
+        throw error;
+      });
     let valid: boolean;
     try {
       // An unknown user is checked against a dummy hash so it costs the same time as a wrong password.
@@ -72,14 +85,22 @@ export class AuthService {
     // A disabled account gets the same answer as a wrong password, after the same work, and counts as a failure.
     if (!credentials || !valid || credentials.user.disabled) {
       await attempt.failed();
+      this.loginFailed(
+        !credentials ? 'unknown_user' : !valid ? 'wrong_password' : 'disabled',
+        credentials?.user.id,
+        client,
+      );
       throw new InvalidCredentialsError();
     }
     await attempt.succeeded();
+    this.metrics.loginOutcome('succeeded');
     return this.sessions.createSession(credentials.user, client);
   }
 
   async refresh(refreshToken: string): Promise<TokenPair> {
-    return (await this.sessions.refresh(refreshToken)).pair;
+    const { pair, outcome } = await this.sessions.refresh(refreshToken);
+    this.metrics.refreshOutcome(outcome);
+    return pair;
   }
 
   logout(principal: Principal): Promise<void> {
@@ -114,6 +135,26 @@ export class AuthService {
       'password_changed',
       principal.sessionId,
     );
+    this.audit.record({
+      type: 'password_changed',
+      userId: principal.userId,
+      sessionId: principal.sessionId,
+    });
+  }
+
+  /** Counted and audited with the reason; the submitted login and password are never recorded. */
+  private loginFailed(
+    reason: LoginFailureReason,
+    userId: string | undefined,
+    client: RequestClient,
+  ): void {
+    this.metrics.loginOutcome(reason);
+    this.audit.record({
+      type: 'login_failed',
+      userId,
+      client,
+      details: { reason },
+    });
   }
 
   private checkPasswordPolicy(field: string, password: string): void {

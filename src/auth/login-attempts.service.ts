@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { AuditService } from 'src/audit/audit.service';
 import { Clock } from 'src/common/clock';
+import { MetricsService } from 'src/metrics/metrics.service';
 import { RedisService } from 'src/redis/redis.module';
 import { loginAttemptsConfig } from './login-attempts.config';
 import { TooManyLoginAttemptsError } from './login-attempts.errors';
@@ -38,6 +40,8 @@ export class LoginAttemptsService implements OnModuleDestroy {
   constructor(
     redis: RedisService,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
     @Inject(loginAttemptsConfig.KEY)
     config: ConfigType<typeof loginAttemptsConfig>,
   ) {
@@ -70,7 +74,21 @@ export class LoginAttemptsService implements OnModuleDestroy {
     const { step, store } = await this.apply(key, 'reserve');
     if (!step.granted) throw new TooManyLoginAttemptsError(step.retryAfterMs);
     const settle = async (op: LoginAttemptOp): Promise<void> => {
-      await this.apply(key, op, store);
+      const settled = await this.apply(key, op, store);
+      // A reservation is granted only while unlocked, so a lock after this failure was imposed by it.
+      if (
+        op === 'failure' &&
+        settled.step.counters.lockedUntil > this.clock.now().getTime()
+      ) {
+        this.metrics.lockout();
+        this.audit.record({
+          type: 'lockout',
+          userId: 'accountId' in subject ? subject.accountId : null,
+          details: {
+            until: new Date(settled.step.counters.lockedUntil).toISOString(),
+          },
+        });
+      }
     };
     return {
       succeeded: () => settle('success'),

@@ -12,13 +12,32 @@ export class RequestValidationException extends BadRequestException {
   }
 }
 
+/**
+ * Constraints that say the value is absent or of the wrong kind: when one fails it is the message worth showing
+ * ("username is required"), not a length or pattern message that failed only because the value was missing.
+ */
+const BASIC_CONSTRAINTS = [
+  'whitelistValidation',
+  'isDefined',
+  'isNotEmpty',
+  'isString',
+];
+
+/** One message per field: the most basic failed constraint, else the first decorator written on the property. */
+function firstMessage(constraints: Record<string, string>): string {
+  const basic = BASIC_CONSTRAINTS.find((name) => name in constraints);
+  // class-validator records decorators bottom-up, so the last key is the topmost decorator.
+  const names = Object.keys(constraints);
+  return constraints[basic ?? names[names.length - 1]];
+}
+
 function flatten(errors: ValidationError[], prefix = ''): FieldErrorDto[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({
-      field,
-      message,
-    }));
+    const own =
+      error.constraints && Object.keys(error.constraints).length > 0
+        ? [{ field, message: firstMessage(error.constraints) }]
+        : [];
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }
@@ -28,7 +47,6 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    stopAtFirstError: true,
     // Never echo submitted values (they may be passwords) back in error messages.
     validationError: { target: false, value: false },
     exceptionFactory: (errors) =>

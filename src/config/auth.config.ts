@@ -13,5 +13,17 @@ export const authConfig = registerAs('auth', () => {
     clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE,
     registration: env.AUTH_REGISTRATION,
     passwordMinLength: env.PASSWORD_MIN_LENGTH,
+    algorithm: env.JWT_ALGORITHM,
+    privateKeyPem: env.JWT_PRIVATE_KEY,
+    privateKeyFile: env.JWT_PRIVATE_KEY_FILE,
+    keysEncryptionKey: env.KEYS_ENCRYPTION_KEY,
+    keyRotationSeconds: env.JWT_KEY_ROTATION,
+    keyPublishAheadSeconds: env.JWT_KEY_PUBLISH_AHEAD,
+    introspectionSecret: env.INTROSPECTION_SECRET,
+    /** Base of the absolute URLs in the discovery document, without a trailing slash. */
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(
+      /\/+$/,
+      '',
+    ),
   };
 });

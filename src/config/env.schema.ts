@@ -31,6 +31,77 @@ const optionalString = z
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** A duration that may be left unset (the feature is then off). */
+const optionalDuration = (min: number) =>
+  optionalString.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const seconds = parseDurationSeconds(value);
+    if (seconds === undefined || seconds < min) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a duration like 12h, 30d or 7776000 (at least ${min}s)`,
+      });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+
+const secretOf = (bytes: number, example: string) =>
+  optionalString.refine(
+    (v) => v === undefined || Buffer.byteLength(v, 'utf8') >= bytes,
+    `must be at least ${bytes} bytes (e.g. \`${example}\`)`,
+  );
+
+type SigningKeyEnv = {
+  NODE_ENV: string;
+  JWT_ALGORITHM: string;
+  JWT_PRIVATE_KEY?: string;
+  JWT_PRIVATE_KEY_FILE?: string;
+  KEYS_ENCRYPTION_KEY?: string;
+  JWT_KEY_ROTATION?: number;
+  JWT_KEY_PUBLISH_AHEAD: number;
+};
+
+/** The combinations of signing-key settings that cannot work, each reported on the key to change. */
+function checkSigningKeys(env: SigningKeyEnv, ctx: z.RefinementCtx): void {
+  const issue = (key: string, message: string): void =>
+    ctx.addIssue({ code: 'custom', path: [key], message });
+  const pem = env.JWT_PRIVATE_KEY ?? env.JWT_PRIVATE_KEY_FILE;
+  if (env.JWT_PRIVATE_KEY && env.JWT_PRIVATE_KEY_FILE)
+    issue(
+      'JWT_PRIVATE_KEY',
+      'set JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE, not both',
+    );
+  if (env.JWT_ALGORITHM === 'HS256') {
+    if (pem)
+      issue(
+        env.JWT_PRIVATE_KEY ? 'JWT_PRIVATE_KEY' : 'JWT_PRIVATE_KEY_FILE',
+        'a private key needs JWT_ALGORITHM=RS256 or ES256 (HS256 signs with JWT_SECRET)',
+      );
+    if (env.JWT_KEY_ROTATION !== undefined)
+      issue(
+        'JWT_KEY_ROTATION',
+        'key rotation needs JWT_ALGORITHM=RS256 or ES256',
+      );
+    return;
+  }
+  if (pem && env.JWT_KEY_ROTATION !== undefined)
+    issue(
+      'JWT_KEY_ROTATION',
+      'a key supplied by JWT_PRIVATE_KEY(_FILE) is rotated by its operator; unset one of them',
+    );
+  if (
+    env.JWT_KEY_ROTATION !== undefined &&
+    env.JWT_KEY_ROTATION <= env.JWT_KEY_PUBLISH_AHEAD
+  )
+    issue('JWT_KEY_ROTATION', 'must be longer than JWT_KEY_PUBLISH_AHEAD');
+  if (env.NODE_ENV === 'production' && !pem && !env.KEYS_ENCRYPTION_KEY)
+    issue(
+      'KEYS_ENCRYPTION_KEY',
+      `required in production with JWT_ALGORITHM=${env.JWT_ALGORITHM}: it encrypts the private signing keys stored in the database (e.g. \`openssl rand -base64 32\`); or supply your own key with JWT_PRIVATE_KEY_FILE`,
+    );
+}
+
 export const envSchema = z
   .object({
     NODE_ENV: z
@@ -59,6 +130,19 @@ export const envSchema = z
     JWT_AUDIENCE: z.string().min(1).default('gatehouse'),
     JWT_CLOCK_TOLERANCE: duration('5s'),
 
+    // Signing keys, rotation and the OAuth endpoints (src/keys, src/oauth).
+    JWT_ALGORITHM: z.enum(['HS256', 'RS256', 'ES256']).default('HS256'),
+    JWT_PRIVATE_KEY: optionalString,
+    JWT_PRIVATE_KEY_FILE: optionalString,
+    KEYS_ENCRYPTION_KEY: secretOf(32, 'openssl rand -base64 32'),
+    JWT_KEY_ROTATION: optionalDuration(3600),
+    JWT_KEY_PUBLISH_AHEAD: duration('1h'),
+    INTROSPECTION_SECRET: secretOf(32, 'openssl rand -base64 32'),
+    PUBLIC_URL: optionalString.refine(
+      (v) => v === undefined || /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(v),
+      'expected an absolute http(s) URL without query, e.g. https://auth.example.com',
+    ),
+
     AUTH_REGISTRATION: z.enum(['open', 'closed']).default('open'),
     PASSWORD_MIN_LENGTH: int(12, 12, 128),
 
@@ -78,10 +162,42 @@ export const envSchema = z
     TLS_CERT_FILE: optionalString,
     TLS_KEY_FILE: optionalString,
     DOCS_ENABLED: bool(true),
+
+    // Brute-force protection: per-IP limits on the public auth routes, per-account lockout after failed logins.
+    RATE_LIMIT_MAX: int(100, 1, 1_000_000),
+    RATE_LIMIT_WINDOW: duration('60s', 1),
+    LOGIN_MAX_FAILURES: int(5, 1, 1000),
+    LOGIN_FAILURE_WINDOW: duration('15m', 1),
+    LOGIN_LOCKOUT_BASE: duration('1s', 1),
+    LOGIN_LOCKOUT_MAX: duration('15m', 1),
+
+    // Operations: log format (default json in production and tests, pretty in development), audit retention, /metrics.
+    LOG_FORMAT: optionalString.pipe(z.enum(['json', 'pretty']).optional()),
+    AUDIT_RETENTION: duration('90d', 3600),
+    METRICS_TOKEN: optionalString.refine(
+      (v) => v === undefined || Buffer.byteLength(v, 'utf8') >= 16,
+      'must be at least 16 bytes (e.g. `openssl rand -hex 32`)',
+    ),
+
+    // First admin, created at start when all three are set and no admin exists (see src/users/first-admin.service.ts).
+    ADMIN_USERNAME: optionalString.refine(
+      (v) => v === undefined || /^[a-zA-Z0-9_.-]{3,32}$/.test(v),
+      'expected 3 to 32 letters, digits, "_", "." or "-" (the registration rules)',
+    ),
+    ADMIN_EMAIL: optionalString.refine(
+      (v) =>
+        v === undefined ||
+        (v.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)),
+      'expected an email address of at most 254 characters',
+    ),
+    ADMIN_PASSWORD: optionalString,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
-      if (!env.JWT_SECRET || Buffer.byteLength(env.JWT_SECRET, 'utf8') < 32) {
+      if (
+        env.JWT_ALGORITHM === 'HS256' &&
+        (!env.JWT_SECRET || Buffer.byteLength(env.JWT_SECRET, 'utf8') < 32)
+      ) {
         ctx.addIssue({
           code: 'custom',
           path: ['JWT_SECRET'],
@@ -90,11 +206,42 @@ export const envSchema = z
         });
       }
     }
+    checkSigningKeys(env, ctx);
     if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
       ctx.addIssue({
         code: 'custom',
         path: [env.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'],
         message: 'TLS_CERT_FILE and TLS_KEY_FILE must be set together',
+      });
+    }
+    const adminKeys = [
+      'ADMIN_USERNAME',
+      'ADMIN_EMAIL',
+      'ADMIN_PASSWORD',
+    ] as const;
+    if (adminKeys.some((key) => env[key] !== undefined)) {
+      for (const key of adminKeys.filter((k) => env[k] === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message:
+            'ADMIN_USERNAME, ADMIN_EMAIL and ADMIN_PASSWORD must be set together',
+        });
+      }
+    }
+    // Never echo the value: only its length is judged.
+    const adminPasswordLength = env.ADMIN_PASSWORD
+      ? [...env.ADMIN_PASSWORD].length
+      : undefined;
+    if (
+      adminPasswordLength !== undefined &&
+      (adminPasswordLength < env.PASSWORD_MIN_LENGTH ||
+        adminPasswordLength > 128)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ADMIN_PASSWORD'],
+        message: `must be between ${env.PASSWORD_MIN_LENGTH} and 128 characters (PASSWORD_MIN_LENGTH)`,
       });
     }
   });

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   boolean,
   index,
+  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -103,3 +104,59 @@ export const revocations = pgTable(
 
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
+
+/**
+ * Asymmetric signing keys (JWT_ALGORITHM RS256/ES256 without JWT_PRIVATE_KEY). A key is published from
+ * `created_at`, signs from `activates_at` until the next key activates, then only verifies until its last token
+ * expired, and is deleted. The private key is AES-256-GCM encrypted under KEYS_ENCRYPTION_KEY.
+ */
+export const signingKeys = pgTable(
+  'signing_keys',
+  {
+    kid: text('kid').primaryKey(),
+    alg: text('alg', { enum: ['RS256', 'ES256'] }).notNull(),
+    /** The public JWK (kty and n/e or crv/x/y); never private parameters. */
+    publicJwk: jsonb('public_jwk').$type<Record<string, string>>().notNull(),
+    privateKeyEncrypted: text('private_key_encrypted').notNull(),
+    /** The kid this key replaces. Unique, so when instances race to rotate, exactly one insert wins. */
+    succeeds: text('succeeds'),
+    createdAt: timestamptz('created_at').notNull(),
+    activatesAt: timestamptz('activates_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('signing_keys_succeeds_key').on(
+      sql`coalesce(${t.succeeds}, '')`,
+    ),
+  ],
+);
+
+export type SigningKeyRow = typeof signingKeys.$inferSelect;
+
+/**
+ * The audit trail, append-only (a trigger refuses updates; only the retention purge deletes). No foreign keys:
+ * events must outlive the user, session or key they mention.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    occurredAt: timestamptz('occurred_at').notNull(),
+    type: text('type').notNull(),
+    userId: uuid('user_id'),
+    actorId: uuid('actor_id'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    sessionId: uuid('session_id'),
+    details: jsonb('details')
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
+  },
+  (t) => [
+    index('audit_events_occurred_at_idx').on(t.occurredAt, t.id),
+    index('audit_events_user_id_idx').on(t.userId, t.occurredAt, t.id),
+    index('audit_events_type_idx').on(t.type, t.occurredAt, t.id),
+  ],
+);
+
+export type AuditEventRow = typeof auditEvents.$inferSelect;

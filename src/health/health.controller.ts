@@ -1,13 +1,14 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckResult,
   HealthCheckService,
-  HealthIndicatorService,
 } from '@nestjs/terminus';
 import { Public } from 'src/auth/decorators/public.decorator';
-import { DatabaseService } from 'src/database/database.service';
+import { ApiProblems } from 'src/common/api-problems.decorator';
+import { ServiceUnavailableError } from 'src/common/domain-error';
+import { ReadinessIndicators } from './readiness.indicators';
 
 @ApiTags('health')
 @Public()
@@ -15,32 +16,52 @@ import { DatabaseService } from 'src/database/database.service';
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly indicator: HealthIndicatorService,
-    private readonly database: DatabaseService,
+    private readonly readiness: ReadinessIndicators,
   ) {}
+
+  @Get('live')
+  @HealthCheck()
+  @ApiOperation({
+    operationId: 'checkLiveness',
+    summary:
+      'Liveness: 200 while the process serves requests; checks nothing else',
+  })
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({
+    operationId: 'checkReadiness',
+    summary:
+      'Readiness: 200 when the database (and Redis, when configured) answer and every migration is applied; 503 otherwise',
+  })
+  @ApiProblems(503)
+  ready(): Promise<HealthCheckResult> {
+    return this.checkReadiness();
+  }
 
   @Get()
   @HealthCheck()
   @ApiOperation({
     operationId: 'checkHealth',
-    summary: 'Readiness: 200 when the database answers, 503 otherwise',
+    summary: 'Readiness (alias of /health/ready)',
   })
+  @ApiProblems(503)
   check(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.pingDatabase()]);
+    return this.checkReadiness();
   }
 
-  private async pingDatabase() {
-    const check = this.indicator.check('database');
+  private async checkReadiness(): Promise<HealthCheckResult> {
     try {
-      await Promise.race([
-        this.database.ping(),
-        new Promise((_, reject) =>
-          setTimeout(() => reject(new Error('timeout')), 3_000).unref(),
-        ),
-      ]);
-      return check.up({ driver: this.database.kind });
-    } catch {
-      return check.down({ driver: this.database.kind, message: 'unreachable' });
+      return await this.health.check(this.readiness.all());
+    } catch (error) {
+      // Terminus throws a bare 503 holding its report; answer a problem that names what is down instead.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const report = error.getResponse() as Partial<HealthCheckResult>;
+      const down = Object.keys(report.error ?? {}).join(', ') || 'a dependency';
+      throw new ServiceUnavailableError(`Not ready: ${down} is unavailable.`);
     }
   }
 }

@@ -1,6 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser } from 'src/auth/decorators/current-user.decorator';
 import { Roles } from 'src/auth/decorators/roles.decorator';
+import type { Principal } from 'src/auth/principal';
 import { ApiProblems } from 'src/common/api-problems.decorator';
 import { Role } from 'src/users/role.enum';
 import { RotateKeysDto } from './dto/rotate-keys.dto';
@@ -33,9 +35,12 @@ export class KeysAdminController {
   })
   @ApiOkResponse({ type: SigningKeyResponseDto })
   @ApiProblems(400, 401, 403, 409)
-  async rotate(@Body() body: RotateKeysDto): Promise<SigningKeyResponseDto> {
+  async rotate(
+    @CurrentUser() user: Principal,
+    @Body() body: RotateKeysDto,
+  ): Promise<SigningKeyResponseDto> {
     return SigningKeyResponseDto.from(
-      await this.keys.rotate(body.immediate ?? false),
+      await this.keys.rotate(body.immediate ?? false, user.userId),
     );
   }
 }

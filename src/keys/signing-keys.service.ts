@@ -7,6 +7,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { AuditService } from 'src/audit/audit.service';
 import { Clock } from 'src/common/clock';
 import { authConfig } from 'src/config/auth.config';
 import { RedisService } from 'src/redis/redis.module';
@@ -61,6 +62,7 @@ export class SigningKeysService
     private readonly store: KeyStoreService,
     private readonly redis: RedisService,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
   ) {
     this.retentionSeconds =
       config.accessTtlSeconds + config.clockToleranceSeconds;
@@ -169,7 +171,7 @@ export class SigningKeysService
   }
 
   /** Starts a rotation now (see KeyStoreService.rotate) and tells the other instances. */
-  async rotate(immediate: boolean): Promise<KeyStatus> {
+  async rotate(immediate: boolean, actorId?: string): Promise<KeyStatus> {
     if (this.source !== 'database')
       throw new KeyRotationUnavailableError(this.source);
     const now = this.clock.now();
@@ -177,6 +179,11 @@ export class SigningKeysService
     const kid = await this.store.rotate(this.ring, now, immediate);
     this.apply(await this.store.load(), this.clock.now());
     await this.announce();
+    this.audit.record({
+      type: 'key_rotated',
+      actorId,
+      details: { kid, immediate },
+    });
     const status = this.ring.statuses.find((s) => s.key.kid === kid);
     if (!status) throw new Error(`rotated key ${kid} is not in the ring`);
     return status;

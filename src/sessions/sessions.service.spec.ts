@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import type { AuditService } from 'src/audit/audit.service';
 import { Clock } from 'src/common/clock';
+import type { MetricsService } from 'src/metrics/metrics.service';
 import type { sessionConfig } from 'src/config/session.config';
 import type { AccessTokenService } from 'src/keys/access-token.service';
 import {
@@ -75,6 +77,8 @@ function setup(found: RefreshTokenLookup | undefined) {
     revocations as unknown as RevocationService,
     accessTokens as unknown as AccessTokenService,
     new FixedClock(),
+    { record: jest.fn() } as unknown as AuditService,
+    { refreshOutcome: jest.fn() } as unknown as MetricsService,
     config,
   );
   return { service, repository, revocations, accessTokens };

@@ -7,9 +7,11 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { AuditService } from 'src/audit/audit.service';
 import { Clock } from 'src/common/clock';
 import { sessionConfig } from 'src/config/session.config';
 import { AccessTokenService } from 'src/keys/access-token.service';
+import { MetricsService } from 'src/metrics/metrics.service';
 import {
   generateRefreshToken,
   hashRefreshToken,
@@ -58,6 +60,8 @@ export class SessionsService
     private readonly revocations: RevocationService,
     private readonly accessTokens: AccessTokenService,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
     @Inject(sessionConfig.KEY)
     private readonly config: ConfigType<typeof sessionConfig>,
   ) {}
@@ -99,6 +103,12 @@ export class SessionsService
       session,
       hashRefreshToken(refreshToken),
     );
+    this.audit.record({
+      type: 'login_succeeded',
+      userId: user.id,
+      sessionId: session.id,
+      client: context,
+    });
     return this.pair(user, session, session.idleExpiresAt, refreshToken, now);
   }
 
@@ -189,6 +199,12 @@ export class SessionsService
       if (pair) return pair;
     }
     await this.endSessions([session.id], 'refresh_token_reuse');
+    this.metrics.refreshOutcome('reuse');
+    this.audit.record({
+      type: 'refresh_reuse_detected',
+      userId: session.userId,
+      sessionId: session.id,
+    });
     this.logger.warn({
       event: 'refresh_token_reuse',
       sessionId: session.id,
@@ -213,6 +229,7 @@ export class SessionsService
     if (!ended) throw new SessionNotFoundError();
     await this.revocations.revokeSessions([sessionId]);
     this.logger.log({ event: 'session_revoked', sessionId, userId });
+    this.audit.record({ type: 'session_revoked', userId, sessionId });
   }
 
   async logout(userId: string, sessionId: string): Promise<void> {
@@ -225,6 +242,7 @@ export class SessionsService
     // Even if the row was already ended, make sure this instance (and others) refuse its access tokens.
     await this.revocations.revokeSessions([sessionId]);
     this.logger.log({ event: 'logout', sessionId, userId });
+    this.audit.record({ type: 'logout', userId, sessionId });
   }
 
   /** Ends every session of the user but `keepSessionId`; returns how many ended. */
@@ -246,6 +264,13 @@ export class SessionsService
       keptSessionId: keepSessionId,
       ended: ended.length,
     });
+    if (reason === 'logout_all')
+      this.audit.record({
+        type: 'logout_all',
+        userId,
+        sessionId: keepSessionId,
+        details: { ended: ended.length },
+      });
     return ended.length;
   }
 

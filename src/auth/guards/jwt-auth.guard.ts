@@ -2,6 +2,7 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { TokenExpiredError } from 'jsonwebtoken';
+import { MetricsService } from 'src/metrics/metrics.service';
 import { InvalidAccessTokenError } from '../auth.errors';
 import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
 import type { Principal } from '../principal';
@@ -9,7 +10,10 @@ import type { Principal } from '../principal';
 /** Global guard: every route needs a valid bearer token unless it (or its controller) is @Public(). */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly metrics: MetricsService,
+  ) {
     super();
   }
 
@@ -28,12 +32,19 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     info: unknown,
   ): T {
     if (user) return user;
-    if (error instanceof InvalidAccessTokenError) throw error;
-    if (info instanceof InvalidAccessTokenError) throw info;
-    if (info instanceof TokenExpiredError)
-      throw new InvalidAccessTokenError('expired');
-    if (info instanceof Error && info.message === 'No auth token')
-      throw new InvalidAccessTokenError('missing');
-    throw new InvalidAccessTokenError('invalid');
+    const failure =
+      error instanceof InvalidAccessTokenError
+        ? error
+        : info instanceof InvalidAccessTokenError
+          ? info
+          : new InvalidAccessTokenError(
+              info instanceof TokenExpiredError
+                ? 'expired'
+                : info instanceof Error && info.message === 'No auth token'
+                  ? 'missing'
+                  : 'invalid',
+            );
+    this.metrics.tokenVerificationFailed(failure.reason);
+    throw failure;
   }
 }

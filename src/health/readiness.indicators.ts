@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Injectable } from '@nestjs/common';
+import {
+  type HealthIndicatorFunction,
+  type HealthIndicatorResult,
+  HealthIndicatorService,
+} from '@nestjs/terminus';
+import { sql } from 'drizzle-orm';
+import { DatabaseService } from 'src/database/database.service';
+import { RedisService } from 'src/redis/redis.module';
+
+const CHECK_TIMEOUT_MS = 3_000;
+/** Shipped next to the compiled code (nest-cli assets), like the migrations themselves. */
+const JOURNAL = join(
+  __dirname,
+  '..',
+  'database',
+  'migrations',
+  'meta',
+  '_journal.json',
+);
+
+function withTimeout<T>(work: Promise<T>): Promise<T> {
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref(),
+    ),
+  ]);
+}
+
+/** What "ready" means: the database answers, Redis answers when configured, and every migration is applied. */
+@Injectable()
+export class ReadinessIndicators {
+  private readonly expectedMigrations: number;
+
+  constructor(
+    private readonly indicator: HealthIndicatorService,
+    private readonly database: DatabaseService,
+    private readonly redis: RedisService,
+  ) {
+    const journal = JSON.parse(readFileSync(JOURNAL, 'utf8')) as {
+      entries: unknown[];
+    };
+    this.expectedMigrations = journal.entries.length;
+  }
+
+  all(): HealthIndicatorFunction[] {
+    const checks = [() => this.pingDatabase(), () => this.migrations()];
+    if (this.redis.enabled) checks.push(() => this.redisPing());
+    return checks;
+  }
+
+  private async pingDatabase(): Promise<HealthIndicatorResult> {
+    const check = this.indicator.check('database');
+    try {
+      await withTimeout(this.database.ping());
+      return check.up({ driver: this.database.kind });
+    } catch {
+      return check.down({ driver: this.database.kind, message: 'unreachable' });
+    }
+  }
+
+  /**
+   * Applied = at least as many rows in drizzle's journal table as this build ships. More is fine: a newer
+   * instance of a rolling deployment may already have migrated.
+   */
+  private async migrations(): Promise<HealthIndicatorResult> {
+    const check = this.indicator.check('migrations');
+    const expected = this.expectedMigrations;
+    try {
+      const result = await withTimeout(
+        this.database.db.execute<{ n: number }>(
+          sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+        ),
+      );
+      const applied = Number(result.rows[0]?.n ?? 0);
+      return applied >= expected
+        ? check.up({ applied, expected })
+        : check.down({ applied, expected, message: 'migrations pending' });
+    } catch {
+      return check.down({ expected, message: 'unreadable' });
+    }
+  }
+
+  private async redisPing(): Promise<HealthIndicatorResult> {
+    const check = this.indicator.check('redis');
+    try {
+      await withTimeout(this.redis.client!.ping());
+      return check.up();
+    } catch {
+      return check.down({ message: 'unreachable' });
+    }
+  }
+}

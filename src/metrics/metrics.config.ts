@@ -1,0 +1,10 @@
+import { registerAs } from '@nestjs/config';
+import { parseEnv } from 'src/config/env.schema';
+
+export const metricsConfig = registerAs('metrics', () => {
+  const env = parseEnv();
+  return {
+    production: env.NODE_ENV === 'production',
+    token: env.METRICS_TOKEN,
+  };
+});

@@ -1,0 +1,172 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+} from 'prom-client';
+import { Clock } from 'src/common/clock';
+import { ActiveSessionsRepository } from './active-sessions.repository';
+import {
+  LOGIN_OUTCOMES,
+  type LoginOutcome,
+  REFRESH_OUTCOMES,
+  type RefreshOutcome,
+  TOKEN_FAILURE_REASONS,
+  type TokenFailureReason,
+} from './metric-labels';
+
+/** A scrape storm must not become a query storm: the count is reused for this long. */
+const ACTIVE_SESSIONS_TTL_MS = 15_000;
+
+/**
+ * Every Gatehouse metric, in a registry of this application's own (not prom-client's global one), so several
+ * applications in one process (tests) never collide. Other features call the typed methods below.
+ */
+@Injectable()
+export class MetricsService {
+  private readonly logger = new Logger(MetricsService.name);
+  readonly registry = new Registry();
+  private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly logins: Counter<'outcome'>;
+  private readonly refreshes: Counter<'outcome'>;
+  private readonly lockouts: Counter;
+  private readonly tokenFailures: Counter<'reason'>;
+  private readonly auditDropped: Counter;
+  private readonly auditWriteFailures: Counter;
+  private activeSessions?: { value: number; at: number };
+  private activeSessionsQuery?: Promise<number>;
+
+  constructor(
+    private readonly sessions: ActiveSessionsRepository,
+    private readonly clock: Clock,
+  ) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.httpDuration = new Histogram({
+      name: 'gatehouse_http_request_duration_seconds',
+      help: 'HTTP request duration by route template and status code',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.logins = new Counter({
+      name: 'gatehouse_login_attempts_total',
+      help: 'Login attempts by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.refreshes = new Counter({
+      name: 'gatehouse_token_refreshes_total',
+      help: 'Refresh-token exchanges by outcome (rotated, grace, reuse)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.lockouts = new Counter({
+      name: 'gatehouse_lockouts_total',
+      help: 'Accounts or clients locked out after repeated failed logins',
+      registers,
+    });
+    this.tokenFailures = new Counter({
+      name: 'gatehouse_token_verification_failures_total',
+      help: 'Access tokens refused on protected routes, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.auditDropped = new Counter({
+      name: 'gatehouse_audit_events_dropped_total',
+      help: 'Audit events dropped because the write queue was full',
+      registers,
+    });
+    this.auditWriteFailures = new Counter({
+      name: 'gatehouse_audit_write_failures_total',
+      help: 'Failed audit batch writes (the batch is retried)',
+      registers,
+    });
+    const countActiveSessions = (): Promise<number> =>
+      this.countActiveSessions();
+    new Gauge({
+      name: 'gatehouse_active_sessions',
+      help: 'Sessions that are neither ended nor expired (refreshed at most every 15 s)',
+      registers,
+      // prom-client calls this on each scrape with the gauge as `this`.
+      async collect(this: Gauge): Promise<void> {
+        this.set(await countActiveSessions());
+      },
+    });
+    // Zero series from the start, so rate() and "did it move" work before the first event.
+    for (const outcome of LOGIN_OUTCOMES) this.logins.inc({ outcome }, 0);
+    for (const outcome of REFRESH_OUTCOMES) this.refreshes.inc({ outcome }, 0);
+    for (const reason of TOKEN_FAILURE_REASONS)
+      this.tokenFailures.inc({ reason }, 0);
+  }
+
+  loginOutcome(outcome: LoginOutcome): void {
+    this.logins.inc({ outcome });
+  }
+
+  refreshOutcome(outcome: RefreshOutcome): void {
+    this.refreshes.inc({ outcome });
+  }
+
+  lockout(): void {
+    this.lockouts.inc();
+  }
+
+  tokenVerificationFailed(reason: TokenFailureReason): void {
+    this.tokenFailures.inc({ reason });
+  }
+
+  auditEventsDropped(count: number): void {
+    this.auditDropped.inc(count);
+  }
+
+  auditWriteFailed(): void {
+    this.auditWriteFailures.inc();
+  }
+
+  observeHttpRequest(
+    method: string,
+    route: string,
+    statusCode: number,
+    seconds: number,
+  ): void {
+    this.httpDuration.observe(
+      { method, route, status_code: String(statusCode) },
+      seconds,
+    );
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private async countActiveSessions(): Promise<number> {
+    const now = this.clock.now();
+    if (
+      this.activeSessions &&
+      now.getTime() - this.activeSessions.at < ACTIVE_SESSIONS_TTL_MS
+    )
+      return this.activeSessions.value;
+    // Concurrent scrapes share one query.
+    this.activeSessionsQuery ??= this.sessions
+      .countLive(now)
+      .then((value) => {
+        this.activeSessions = { value, at: now.getTime() };
+        return value;
+      })
+      .catch((error: Error) => {
+        this.logger.warn(`counting active sessions failed: ${error.message}`);
+        return this.activeSessions?.value ?? 0;
+      })
+      .finally(() => {
+        this.activeSessionsQuery = undefined;
+      });
+    return this.activeSessionsQuery;
+  }
+}
