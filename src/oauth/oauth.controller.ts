@@ -8,6 +8,8 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import {
+  ApiBasicAuth,
+  ApiBearerAuth,
   ApiConsumes,
   ApiOkResponse,
   ApiOperation,
@@ -15,6 +17,7 @@ import {
 } from '@nestjs/swagger';
 import { IS_PUBLIC_KEY, Public } from 'src/auth/decorators/public.decorator';
 import { ApiProblems } from 'src/common/api-problems.decorator';
+import { BASIC_SCHEME, BEARER_SCHEME } from 'src/openapi';
 import { IntrospectionResponseDto } from './dto/introspection-response.dto';
 import { IntrospectTokenDto, RevokeTokenDto } from './dto/token-request.dto';
 import { IntrospectionAuthGuard } from './introspection-auth.guard';
@@ -47,6 +50,8 @@ export class OAuthController {
   // IntrospectionAuthGuard admits INTROSPECTION_SECRET or an admin's bearer token.
   @SetMetadata(IS_PUBLIC_KEY, true)
   @UseGuards(IntrospectionAuthGuard)
+  @ApiBasicAuth(BASIC_SCHEME)
+  @ApiBearerAuth(BEARER_SCHEME)
   @Post('introspect')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
