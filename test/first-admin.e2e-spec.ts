@@ -266,8 +266,8 @@ describe('first admin (e2e)', () => {
 
   describe('two instances on one PostgreSQL database', () => {
     const adminUrl =
-      process.env.TEST_DATABASE_URL ??
-      process.env.TEST_PG_URL ??
+      process.env.TEST_DATABASE_URL ||
+      process.env.TEST_PG_URL ||
       'postgres://postgres@127.0.0.1:5432/test';
     let reachable = false;
     beforeAll(async () => {

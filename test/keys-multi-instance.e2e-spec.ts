@@ -15,8 +15,11 @@ import { headerOf, KEYS_ENCRYPTION_KEY, loginAdmin } from './keys-helpers';
  */
 jest.setTimeout(180_000);
 
+// `||`: the PGlite pass of `npm test` sets TEST_DATABASE_URL to an empty string.
 const PG_URL =
-  process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  process.env.TEST_DATABASE_URL ||
+  process.env.TEST_PG_URL ||
+  'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = 'redis://127.0.0.1:6379';
 
 async function postgresReachable(): Promise<boolean> {
