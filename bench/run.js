@@ -665,18 +665,21 @@ async function main() {
         server: pg.server,
       });
       await sleep(200);
-      const perGet = ((await pg.proxy.statements()) - before) / result.ok;
+      const statements = (await pg.proxy.statements()) - before;
+      const perGet = statements / result.ok;
       rows.push({
         scenario: 'protected GET /auth/me',
         server: 'Gatehouse on PostgreSQL 127.0.0.1',
         ...summarize([result]),
         rssMb: pg.server.rssMb(),
-        note: `${perGet.toFixed(2)} SQL statements/request`,
+        note: `${statements} SQL statements in ${result.ok} requests`,
       });
+      // Background work (the key-table reload every 30 s, the audit flush of the login made just before) sends a
+      // few statements whatever the load; a query on the request path would send one or more per request.
       targets.push({
         target: '2. zero DB queries per steady-state protected GET',
-        measured: `${perGet.toFixed(2)} statements/request`,
-        verdict: verdict(perGet === 0),
+        measured: `${statements} statements in ${result.ok} requests (${perGet.toFixed(5)}/request)`,
+        verdict: verdict(perGet < 0.001),
       });
       json.scenarios.queriesPerGet = { result, statementsPerRequest: perGet };
     }
