@@ -1,24 +1,15 @@
 import { Controller, Get, Module } from '@nestjs/common';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
-import request from 'supertest';
-import { AppModule } from 'src/app.module';
 import { CurrentUser } from 'src/auth/decorators/current-user.decorator';
 import { Public } from 'src/auth/decorators/public.decorator';
 import { Roles } from 'src/auth/decorators/roles.decorator';
 import type { Principal } from 'src/auth/principal';
-import { Clock } from 'src/common/clock';
-import { parseEnv } from 'src/config/env.schema';
-import { APP_OPTIONS, configureApp, createAdapter } from 'src/setup-app';
 import { Role } from 'src/users/role.enum';
 import {
+  createTestApp,
   newUser,
   registerAndLogin,
-  TEST_SECRET,
   type TestApp,
 } from './helpers/test-app';
-import { TestClock } from './helpers/test-clock';
-import { createTestDatabase } from './helpers/test-database';
 
 /**
  * Test-only routes that use @Roles without any @UseGuards: the global JwtAuthGuard and RolesGuard must run in that
@@ -76,49 +67,8 @@ class AdminProbeController {
 class RolesProbeModule {}
 
 /** createTestApp, plus the probe module next to AppModule (same global guards, pipe, filter and HTTP setup). */
-async function createAppWithProbes(
-  env: Record<string, string>,
-): Promise<TestApp> {
-  const database = await createTestDatabase();
-  const saved = { ...process.env };
-  Object.assign(process.env, {
-    NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    JWT_SECRET: TEST_SECRET,
-    DATABASE_URL: database.url,
-    ...env,
-  });
-  const clock = new TestClock();
-  try {
-    const parsed = parseEnv();
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule, RolesProbeModule],
-    })
-      .overrideProvider(Clock)
-      .useValue(clock)
-      .compile();
-    const app = moduleRef.createNestApplication<NestFastifyApplication>(
-      createAdapter(parsed),
-      { ...APP_OPTIONS, logger: false },
-    );
-    await configureApp(app, parsed);
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
-    return {
-      app,
-      clock,
-      database,
-      http: () => request(app.getHttpServer()),
-      get: (token) => app.get(token),
-      close: async () => {
-        await app.close();
-        await database.drop();
-      },
-    };
-  } finally {
-    process.env = saved;
-  }
-}
+const createAppWithProbes = (env: Record<string, string>): Promise<TestApp> =>
+  createTestApp(env, { imports: [RolesProbeModule] });
 
 const ADMIN = {
   username: 'roles_admin',

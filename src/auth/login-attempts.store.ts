@@ -1,3 +1,4 @@
+import { BoundedMap } from 'src/common/bounded-map';
 import {
   EMPTY_COUNTERS,
   IN_FLIGHT_TTL_MS,
@@ -27,7 +28,9 @@ const MAX_ENTRIES = 100_000;
  * With Redis configured it also holds the last counters Redis returned, so an outage continues from them.
  */
 export class MemoryLoginAttemptStore implements LoginAttemptStore {
-  private readonly entries = new Map<string, LoginAttemptCounters>();
+  private readonly entries = new BoundedMap<string, LoginAttemptCounters>(
+    MAX_ENTRIES,
+  );
 
   constructor(private readonly policy: LoginAttemptPolicy) {}
 
@@ -82,11 +85,6 @@ export class MemoryLoginAttemptStore implements LoginAttemptStore {
   }
 
   private save(key: string, counters: LoginAttemptCounters): void {
-    this.entries.delete(key);
     this.entries.set(key, counters);
-    if (this.entries.size > MAX_ENTRIES) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
   }
 }

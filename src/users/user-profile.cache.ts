@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { BoundedMap } from 'src/common/bounded-map';
 import { Clock } from 'src/common/clock';
 import { RevocationService } from 'src/sessions/revocation.service';
 import type { User } from './user';
@@ -14,10 +15,10 @@ const TTL_MS = 60_000;
  */
 @Injectable()
 export class UserProfileCache {
-  private readonly entries = new Map<
+  private readonly entries = new BoundedMap<
     string,
     { user: User; expiresAt: number }
-  >();
+  >(MAX_ENTRIES);
 
   constructor(
     private readonly clock: Clock,
@@ -37,15 +38,10 @@ export class UserProfileCache {
   }
 
   set(user: User): void {
-    this.entries.delete(user.id);
     this.entries.set(user.id, {
       user,
       expiresAt: this.clock.now().getTime() + TTL_MS,
     });
-    if (this.entries.size > MAX_ENTRIES) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
   }
 
   forget(id: string): void {

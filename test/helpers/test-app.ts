@@ -1,3 +1,4 @@
+import type { Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
@@ -28,6 +29,7 @@ export interface TestApp {
  */
 export async function createTestApp(
   env: Record<string, string> = {},
+  options: { imports?: Type[] } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const saved = { ...process.env };
@@ -41,7 +43,9 @@ export async function createTestApp(
   const clock = new TestClock();
   try {
     const parsed = parseEnv();
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule, ...(options.imports ?? [])],
+    })
       .overrideProvider(Clock)
       .useValue(clock)
       .compile();
