@@ -1,16 +1,7 @@
 import { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
-import request from 'supertest';
-import { AppModule } from 'src/app.module';
-import { Clock } from 'src/common/clock';
-import { parseEnv } from 'src/config/env.schema';
 import { LOG_DESTINATION } from 'src/logging/log-destination';
-import { APP_OPTIONS, configureApp, createAdapter } from 'src/setup-app';
-import { newUser, TEST_SECRET } from './helpers/test-app';
-import { TestClock } from './helpers/test-clock';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database';
+import { createTestApp, newUser, type TestApp } from './helpers/test-app';
 
 jest.setTimeout(60_000);
 
@@ -31,56 +22,23 @@ class CapturedLog extends Writable {
   }
 }
 
-/**
- * createTestApp() with the log destination swapped for a capture, at the most verbose level. nestjs-pino keeps
- * one logger per process, so this file builds exactly one application.
- */
-async function createLoggedApp(log: CapturedLog): Promise<{
-  app: NestFastifyApplication;
-  database: TestDatabase;
-}> {
-  const database = await createTestDatabase();
-  const saved = { ...process.env };
-  Object.assign(process.env, {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'trace',
-    LOG_FORMAT: 'json',
-    JWT_SECRET: TEST_SECRET,
-    DATABASE_URL: database.url,
-  });
-  try {
-    const parsed = parseEnv();
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-      .overrideProvider(Clock)
-      .useValue(new TestClock())
-      .overrideProvider(LOG_DESTINATION)
-      .useValue(log)
-      .compile();
-    const app = moduleRef.createNestApplication<NestFastifyApplication>(
-      createAdapter(parsed),
-      { ...APP_OPTIONS, bufferLogs: true },
-    );
-    await configureApp(app, parsed);
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
-    return { app, database };
-  } finally {
-    process.env = saved;
-  }
-}
+/** nestjs-pino keeps one logger per process, so this file builds exactly one application. */
+const createLoggedApp = (log: CapturedLog): Promise<TestApp> =>
+  createTestApp(
+    { LOG_LEVEL: 'trace', LOG_FORMAT: 'json' },
+    { overrides: [[LOG_DESTINATION, log]] },
+  );
 
 describe('structured logs (e2e)', () => {
   const log = new CapturedLog();
-  let app: NestFastifyApplication;
-  let database: TestDatabase;
-  const http = () => request(app.getHttpServer());
+  let t: TestApp;
+  const http = () => t.http();
 
   beforeAll(async () => {
-    ({ app, database } = await createLoggedApp(log));
+    t = await createLoggedApp(log);
   });
   afterAll(async () => {
-    await app.close();
-    await database.drop();
+    await t.close();
   });
 
   it('writes no password or token anywhere while a user registers, logs in, refreshes, changes password and logs out', async () => {

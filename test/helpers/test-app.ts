@@ -29,7 +29,12 @@ export interface TestApp {
  */
 export async function createTestApp(
   env: Record<string, string> = {},
-  options: { imports?: Type[] } = {},
+  options: {
+    /** Extra modules next to AppModule (test-only controllers). */
+    imports?: Type[];
+    /** Providers replaced by a value, e.g. the log destination. */
+    overrides?: [token: unknown, value: unknown][];
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const saved = { ...process.env };
@@ -43,17 +48,21 @@ export async function createTestApp(
   const clock = new TestClock();
   try {
     const parsed = parseEnv();
-    const moduleRef = await Test.createTestingModule({
+    let builder = Test.createTestingModule({
       imports: [AppModule, ...(options.imports ?? [])],
     })
       .overrideProvider(Clock)
-      .useValue(clock)
-      .compile();
+      .useValue(clock);
+    for (const [token, value] of options.overrides ?? [])
+      builder = builder.overrideProvider(token).useValue(value);
+    const moduleRef = await builder.compile();
+    const silent = parsed.LOG_LEVEL === 'silent';
     const app = moduleRef.createNestApplication<NestFastifyApplication>(
       createAdapter(parsed),
+      // Not silent: buffer start-up lines until the app's own (pino) logger takes over, as production does.
       {
         ...APP_OPTIONS,
-        logger: parsed.LOG_LEVEL === 'silent' ? false : undefined,
+        ...(silent ? { logger: false } : { bufferLogs: true }),
       },
     );
     await configureApp(app, parsed);
