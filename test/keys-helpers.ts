@@ -1,6 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { DatabaseService } from 'src/database/database.service';
-import { newUser, registerAndLogin, type TestApp } from './helpers/test-app';
+import {
+  login,
+  newUser,
+  registerAndLogin,
+  type TestApp,
+} from './helpers/test-app';
 
 export const KEYS_ENCRYPTION_KEY =
   'test-keys-encryption-key-0123456789-abcdefghijklmnop';
@@ -34,24 +39,9 @@ export async function loginAdmin(
     .db.execute(
       sql`update users set roles = '{user,admin}'::text[] where id = ${id}`,
     );
-  const login = async (): Promise<string> => {
-    const res = await t
-      .http()
-      .post('/auth/login')
-      .send({ username: user.username, password: user.password })
-      .expect(200);
-    return res.body.access_token as string;
-  };
-  const res = await t
-    .http()
-    .post('/auth/login')
-    .send({ username: user.username, password: user.password })
-    .expect(200);
-  return {
-    access: res.body.access_token as string,
-    refresh: res.body.refresh_token as string,
-    login,
-  };
+  // Logs in again, so the new token carries the admin role granted above.
+  const relogin = async (): Promise<string> => (await login(t, user)).access;
+  return { ...(await login(t, user)), login: relogin };
 }
 
 /** Logs the user in again and returns only the access token. */

@@ -4,13 +4,12 @@ import { join } from 'node:path';
 import type { Response } from 'supertest';
 import {
   createTestApp,
+  login,
   newUser,
   registerAndLogin,
   type TestApp,
 } from './helpers/test-app';
 import { createTestDatabase } from './helpers/test-database';
-
-type Credentials = ReturnType<typeof newUser>;
 
 interface Pair {
   access: string;
@@ -39,18 +38,6 @@ function rolesOf(access: string): string[] {
     Buffer.from(access.split('.')[1], 'base64url').toString('utf8'),
   ) as { roles: string[] };
   return payload.roles;
-}
-
-async function login(t: TestApp, user: Credentials): Promise<Pair> {
-  const res = await t
-    .http()
-    .post('/auth/login')
-    .send({ username: user.username, password: user.password })
-    .expect(200);
-  return {
-    access: res.body.access_token as string,
-    refresh: res.body.refresh_token as string,
-  };
 }
 
 /** A problem body without the per-request fields, so two refusals can be compared. */

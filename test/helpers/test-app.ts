@@ -104,21 +104,31 @@ export function newUser(prefix = 'user'): {
   };
 }
 
-export async function registerAndLogin(
+/** Logs a user in through the API and returns its token pair. */
+export async function login(
   t: TestApp,
-  user = newUser(),
-): Promise<{ user: typeof user; id: string; access: string; refresh: string }> {
-  const reg = await t.http().post('/auth/register').send(user).expect(201);
-  const login = await t
+  user: { username: string; password: string },
+): Promise<{ access: string; refresh: string }> {
+  const res = await t
     .http()
     .post('/auth/login')
     .send({ username: user.username, password: user.password })
     .expect(200);
   return {
+    access: res.body.access_token as string,
+    refresh: res.body.refresh_token as string,
+  };
+}
+
+export async function registerAndLogin(
+  t: TestApp,
+  user = newUser(),
+): Promise<{ user: typeof user; id: string; access: string; refresh: string }> {
+  const reg = await t.http().post('/auth/register').send(user).expect(201);
+  return {
     user,
     id: (reg.body as { id: string }).id,
-    access: login.body.access_token as string,
-    refresh: login.body.refresh_token as string,
+    ...(await login(t, user)),
   };
 }
 
