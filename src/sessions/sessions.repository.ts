@@ -139,19 +139,6 @@ export class SessionsRepository {
     return row;
   }
 
-  async countLiveTokens(sessionId: string): Promise<number> {
-    const rows = await this.db
-      .select({ id: refreshTokens.id })
-      .from(refreshTokens)
-      .where(
-        and(
-          eq(refreshTokens.sessionId, sessionId),
-          isNull(refreshTokens.consumedAt),
-        ),
-      );
-    return rows.length;
-  }
-
   async listLive(userId: string, now: Date): Promise<Session[]> {
     const rows = await this.db
       .select()
