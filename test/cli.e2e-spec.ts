@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import { DatabaseService } from 'src/database/database.service';
 import { createTestApp, TEST_SECRET, type TestApp } from './helpers/test-app';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database';
+import { ensureBuilt } from './helpers/spawn-app';
 
 // Each test starts the app or the built CLI more than once; jest.config's per-project testTimeout is not applied.
 jest.setTimeout(120_000);
@@ -56,13 +57,7 @@ describe('create-admin CLI (e2e)', () => {
 
   beforeAll(async () => {
     // The CLI under test is the built one, exactly as `npm run cli` runs it; build it if src/ is newer.
-    const build = spawnSync(
-      process.execPath,
-      [join(ROOT, 'scripts', 'ensure-build.js')],
-      { cwd: ROOT, encoding: 'utf8' },
-    );
-    if (build.status !== 0)
-      throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
+    ensureBuilt();
     dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
     // PostgreSQL when the suite runs on it; otherwise PGlite on disk (DATABASE_URL unset → DATA_DIR/pglite).
     database = process.env.TEST_DATABASE_URL

@@ -1,9 +1,10 @@
-import { type ChildProcess, execSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importJose } from './keys-helpers';
+import { ensureBuilt } from './helpers/spawn-app';
 
 /**
  * The built server (dist/main.js) started the way operators start it, in production mode: which signing-key
@@ -74,8 +75,7 @@ describe('production start with asymmetric keys (dist/main.js, e2e)', () => {
   let ecPem: string;
   let rsaPem: string;
   beforeAll(() => {
-    if (!existsSync(MAIN))
-      execSync('npm run build', { cwd: ROOT, stdio: 'pipe' });
+    ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-keys-prod-'));
     ecPem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
       .privateKey.export({ format: 'pem', type: 'pkcs8' })

@@ -10,11 +10,7 @@ import {
   redisUrlWithDb,
   TEST_PG_URL,
 } from './helpers/services';
-import {
-  ensureBuilt,
-  spawnInstance,
-  type SpawnedInstance,
-} from './helpers/spawn-instance';
+import { ensureBuilt, spawnApp, type SpawnedApp } from './helpers/spawn-app';
 import { newUser, TEST_SECRET } from './helpers/test-app';
 
 // Spawns two production builds; building (on a fresh checkout) and booting take a while on a busy machine.
@@ -41,8 +37,8 @@ describeWithServices(
     const dbName = `gatehouse_multi_${randomBytes(6).toString('hex')}`;
     let dataDir: string;
     let databaseUrl: string;
-    let a: SpawnedInstance | undefined;
-    let b: SpawnedInstance | undefined;
+    let a: SpawnedApp | undefined;
+    let b: SpawnedApp | undefined;
 
     async function admin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
       const client = new Client({ connectionString: TEST_PG_URL });
@@ -67,27 +63,29 @@ describeWithServices(
         JWT_SECRET: TEST_SECRET,
         DATA_DIR: dataDir,
         RATE_LIMIT_MAX: '100000',
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
       };
       // Both start at once against an empty database: the migration lock has to hold.
       [a, b] = await Promise.all([
-        spawnInstance(PORT_A, env),
-        spawnInstance(PORT_B, env),
+        spawnApp(PORT_A, env, { timeoutMs: 90_000 }),
+        spawnApp(PORT_B, env, { timeoutMs: 90_000 }),
       ]);
     });
 
     afterAll(async () => {
-      await Promise.all([a?.close(), b?.close()]);
+      await Promise.all([a?.stop(), b?.stop()]);
       await admin((c) =>
         c.query(`drop database if exists ${dbName} with (force)`),
       );
       rmSync(dataDir, { recursive: true, force: true });
     });
 
-    const on = (instance: SpawnedInstance | undefined) =>
-      request((instance as SpawnedInstance).url);
+    const on = (instance: SpawnedApp | undefined) =>
+      request((instance as SpawnedApp).url);
 
     async function loginOn(
-      instance: SpawnedInstance | undefined,
+      instance: SpawnedApp | undefined,
       user: ReturnType<typeof newUser>,
     ): Promise<{ access: string; refresh: string }> {
       const res = await on(instance)

@@ -1,6 +1,5 @@
-import { type ChildProcess, execSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import {
-  existsSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -10,6 +9,7 @@ import {
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureBuilt } from './helpers/spawn-app';
 
 /**
  * The built server as `npm start` runs it: configuration errors, the development secret, graceful shutdown.
@@ -118,8 +118,7 @@ describe('starting dist/main.js (e2e)', () => {
   let dataDir: string;
 
   beforeAll(() => {
-    if (!existsSync(MAIN))
-      execSync('npm run build', { cwd: ROOT, stdio: 'pipe' });
+    ensureBuilt();
   });
   beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-start-'));

@@ -1,4 +1,4 @@
-import { type ChildProcess, execSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import {
   existsSync,
@@ -16,6 +16,7 @@ import {
   type Locator,
   type Page,
 } from 'playwright-core';
+import { ensureBuilt } from '../helpers/spawn-app';
 
 const ROOT = join(__dirname, '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -71,9 +72,7 @@ interface RunningApp {
 
 /** Starts dist/main.js as production runs it, on an in-memory PGlite, and waits until /health answers. */
 async function startApp(): Promise<RunningApp> {
-  const entry = join(ROOT, 'dist', 'main.js');
-  if (!existsSync(entry))
-    execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
+  const entry = ensureBuilt();
   await assertPortFree(PORT);
   const child = spawn(process.execPath, [entry], {
     cwd: ROOT,

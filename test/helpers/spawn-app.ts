@@ -1,10 +1,5 @@
-import {
-  type ChildProcess,
-  execSync,
-  spawn,
-  spawnSync,
-} from 'node:child_process';
-import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import {
   createConnection,
   createServer,
@@ -21,36 +16,18 @@ import { join } from 'node:path';
 const ROOT = join(__dirname, '..', '..');
 const ENTRY = join(ROOT, 'dist', 'main.js');
 
-function newestMtime(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return readdirSync(path).reduce(
-    (newest, name) => Math.max(newest, newestMtime(join(path, name))),
-    0,
-  );
-}
-
 /**
- * Runs `npm run build` when dist/main.js is missing or older than src/, so the processes run the code under test.
- * A build that reports type errors elsewhere still emits; only a missing entry point fails.
+ * Builds dist/ through scripts/ensure-build.js (the same step `npm start` runs) when it is missing or older than
+ * src/, so spawned processes run the code under test. Returns the entry point.
  */
 export function ensureBuilt(): string {
-  if (
-    !existsSync(ENTRY) ||
-    newestMtime(join(ROOT, 'src')) > statSync(ENTRY).mtimeMs
-  ) {
-    try {
-      execSync('npm run build', { cwd: ROOT, stdio: 'pipe' });
-    } catch (error) {
-      if (!existsSync(ENTRY)) throw error;
-      // tsc emitted, but nest stops before copying assets when it reports errors.
-      cpSync(
-        join(ROOT, 'src', 'database', 'migrations'),
-        join(ROOT, 'dist', 'database', 'migrations'),
-        { recursive: true },
-      );
-    }
-  }
+  const build = spawnSync(
+    process.execPath,
+    [join(ROOT, 'scripts', 'ensure-build.js')],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  if (build.status !== 0 || !existsSync(ENTRY))
+    throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
   return ENTRY;
 }
 
