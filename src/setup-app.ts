@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import helmet from '@fastify/helmet';
 import {
   type LoggerService,
   type LogLevel,
@@ -13,11 +12,13 @@ import {
 } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { frameworkErrorHandler } from './common/problem-details.filter';
+import { installSecurityHeaders } from './common/security-headers';
 import {
   type Env,
   InvalidEnvironmentError,
   parseEnv,
 } from './config/env.schema';
+import { installRequestLog } from './logging/request-log';
 import { echoRequestId, generateRequestId } from './logging/request-id';
 import { installHttpMetrics } from './metrics/http-metrics.hook';
 import { registerFormBodyParser } from './oauth/form-body';
@@ -88,20 +89,21 @@ export function nestLogLevels(env: Env = parseEnv()): LogLevel[] {
 }
 
 /** App-wide HTTP setup, in one place for production and tests: parsers, headers, CORS, docs, shutdown. */
-export async function configureApp(
+export function configureApp(
   app: NestFastifyApplication,
   env: Env = parseEnv(),
-): Promise<void> {
+): void {
   const fastify = app.getHttpAdapter().getInstance();
   app.useLogger(app.get(Logger));
   echoRequestId(fastify);
+  installRequestLog(fastify);
   installHttpMetrics(app);
   // JSON only: a text/plain (or any other) body is answered with 415 instead of being half-parsed.
   fastify.removeContentTypeParser('text/plain');
   // Forms only where OAuth clients send them (token revocation and introspection); 415 everywhere else.
   registerFormBodyParser(fastify, BODY_LIMIT_BYTES);
 
-  await app.register(helmet, {
+  installSecurityHeaders(fastify, {
     hsts: Boolean(env.TLS_CERT_FILE),
     contentSecurityPolicy: {
       directives: {
@@ -146,6 +148,6 @@ export async function createApp(
       logger: options.logger ?? nestLogLevels(env),
     },
   );
-  await configureApp(app, env);
+  configureApp(app, env);
   return app;
 }

@@ -65,7 +65,7 @@ export async function createTestApp(
         ...(silent ? { logger: false } : { bufferLogs: true }),
       },
     );
-    await configureApp(app, parsed);
+    configureApp(app, parsed);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     return {
