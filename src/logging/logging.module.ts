@@ -41,7 +41,11 @@ function prettyStream(): DestinationStream | undefined {
         const stream =
           destination ??
           (config.format === 'pretty' ? prettyStream() : undefined);
-        return { pinoHttp: stream ? [options, stream] : options };
+        return {
+          pinoHttp: stream ? [options, stream] : options,
+          // No pino-http middleware on any route: installRequestLog writes the per-request line (see there why).
+          forRoutes: [],
+        };
       },
     }),
   ],

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LevelWithSilent } from 'pino';
 import type { Options } from 'pino-http';
 import { scrub, scrubLine, scrubString, scrubUrl } from './redact';
-import { generateRequestId } from './request-id';
 
 interface SerializedRequest {
   id?: unknown;
@@ -21,25 +20,16 @@ interface SerializedError {
 }
 
 /**
- * pino-http options: one line per request carrying `request_id`, and secrets kept out of every line. Scrubbing
- * happens in three places because pino has three ways into a line: the logged object (formatters.log), the
- * request/response/error serializers, and the final string (hooks.streamWrite) as the net under both.
+ * The root logger's options (nestjs-pino builds it through pino-http, which wraps the req/res/err serializers with
+ * pino's standard ones). The per-request line itself is written by `installRequestLog`, not by pino-http's
+ * middleware. Secrets are kept out of every line in three places because pino has three ways into a line: the
+ * logged object (formatters.log), the serializers, and the final string (hooks.streamWrite) as the net under both.
  */
 export function pinoHttpOptions(
   level: LevelWithSilent,
 ): Options<IncomingMessage, ServerResponse> {
   return {
     level,
-    customAttributeKeys: { reqId: 'request_id', responseTime: 'duration_ms' },
-    // Lines written while serving a request carry only its id; the completion line carries the request itself.
-    quietReqLogger: true,
-    genReqId: (request) => request.id ?? generateRequestId(request),
-    customLogLevel: (_request, response, error) =>
-      error || response.statusCode >= 500 ? 'error' : 'info',
-    customSuccessMessage: (request, response) =>
-      `${request.method} ${scrubUrl(request.url ?? '')} ${response.statusCode}`,
-    customErrorMessage: (request, response) =>
-      `${request.method} ${scrubUrl(request.url ?? '')} ${response.statusCode}`,
     serializers: {
       req: (request: SerializedRequest) =>
         scrub({
