@@ -1,7 +1,13 @@
 import { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import { LOG_DESTINATION } from 'src/logging/log-destination';
-import { createTestApp, newUser, type TestApp } from './helpers/test-app';
+import { AuthService } from 'src/auth/auth.service';
+import {
+  createTestApp,
+  newUser,
+  registerAndLogin,
+  type TestApp,
+} from './helpers/test-app';
 
 jest.setTimeout(60_000);
 
@@ -235,5 +241,39 @@ describe('structured logs (e2e)', () => {
       res: { status: 200 },
       duration_ms: expect.any(Number),
     });
+  });
+  it('logs an unexpected failure at error level with the request id, the scrubbed error and the 500 completion line', async () => {
+    const { access } = await registerAndLogin(t, newUser('boom'));
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNlY3JldA';
+    const spy = jest
+      .spyOn(t.get(AuthService), 'me')
+      .mockRejectedValueOnce(new Error(`store failed for Bearer ${jwt}`));
+    try {
+      const res = await http()
+        .get('/auth/me')
+        .set('authorization', `Bearer ${access}`)
+        .set('x-request-id', 'boom-1')
+        .expect(500);
+      expect(res.body).toMatchObject({ status: 500, request_id: 'boom-1' });
+    } finally {
+      spy.mockRestore();
+    }
+    const lines = log.lines().filter((l) => l.request_id === 'boom-1');
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 50,
+        context: 'ProblemDetails',
+        msg: 'GET /auth/me failed',
+        err: expect.objectContaining({
+          message: 'store failed for Bearer [Redacted]',
+        }) as unknown,
+      }),
+      expect.objectContaining({
+        level: 50,
+        msg: 'GET /auth/me 500',
+        res: { status: 500 },
+      }),
+    ]);
+    expect(log.text).not.toContain(jwt);
   });
 });

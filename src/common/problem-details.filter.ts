@@ -274,9 +274,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = ctx.getRequest<FastifyRequest>();
     const response = toProblem(exception, request.method, request.url);
     if (response.problem.status >= 500) {
+      // The request id is passed explicitly: log lines carry no per-request context of their own (request-log.ts).
       this.logger.error(
-        `${request.method} ${request.url} failed: ${(exception as Error)?.message}`,
-        (exception as Error)?.stack,
+        {
+          request_id: String(request.id),
+          err:
+            exception instanceof Error
+              ? exception
+              : new Error(`non-Error thrown: ${typeof exception}`),
+        },
+        `${request.method} ${request.url} failed`,
       );
     }
     if (reply.sent) return;
