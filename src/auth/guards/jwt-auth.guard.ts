@@ -2,6 +2,7 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { TokenExpiredError } from 'jsonwebtoken';
+import { RouteMetadata } from 'src/common/route-metadata';
 import { MetricsService } from 'src/metrics/metrics.service';
 import { InvalidAccessTokenError } from '../auth.errors';
 import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
@@ -10,19 +11,18 @@ import type { Principal } from '../principal';
 /** Global guard: every route needs a valid bearer token unless it (or its controller) is @Public(). */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
+  private readonly isPublic: RouteMetadata<boolean>;
+
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly metrics: MetricsService,
   ) {
     super();
+    this.isPublic = new RouteMetadata(reflector, IS_PUBLIC_KEY);
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
+    if (this.isPublic.get(context)) return true;
     return super.canActivate(context) as Promise<boolean>;
   }
 

@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { RouteMetadata } from 'src/common/route-metadata';
 import type { Role } from 'src/users/role.enum';
 import { InsufficientRoleError, InvalidAccessTokenError } from '../auth.errors';
 import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
@@ -12,22 +13,21 @@ import type { Principal } from '../principal';
  */
 @Injectable()
 export class RolesGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  private readonly requiredRoles: RouteMetadata<Role[]>;
+  private readonly isPublic: RouteMetadata<boolean>;
+
+  constructor(reflector: Reflector) {
+    this.requiredRoles = new RouteMetadata(reflector, ROLES_KEY);
+    this.isPublic = new RouteMetadata(reflector, IS_PUBLIC_KEY);
+  }
 
   canActivate(context: ExecutionContext): boolean {
-    const required = this.reflector.getAllAndOverride<Role[] | undefined>(
-      ROLES_KEY,
-      [context.getHandler(), context.getClass()],
-    );
+    const required = this.requiredRoles.get(context);
     if (!required || required.length === 0) return true;
     const user = context.switchToHttp().getRequest<{ user?: Principal }>().user;
     if (!user) {
-      const isPublic = this.reflector.getAllAndOverride<boolean>(
-        IS_PUBLIC_KEY,
-        [context.getHandler(), context.getClass()],
-      );
       // @Roles on a @Public route is a programming error; refuse rather than let anyone in.
-      throw isPublic
+      throw this.isPublic.get(context)
         ? new InsufficientRoleError()
         : new InvalidAccessTokenError('missing');
     }
