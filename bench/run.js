@@ -489,47 +489,55 @@ async function main() {
     log('scenario: POST /auth/login vs raw argon2id…');
     const loginReq = loginRequests(LOGIN_USERS);
     await load({ port: gatehouse.port, seconds: WARMUP, requests: loginReq });
-    const results = await interleave(['login', 'argon2'], async (kind) => {
-      if (kind === 'login')
+    if (pg)
+      await load({ port: pg.server.port, seconds: WARMUP, requests: loginReq });
+    const kinds = pg ? ['login', 'loginPg', 'argon2'] : ['login', 'argon2'];
+    const results = await interleave(kinds, async (kind) => {
+      if (kind === 'login' || kind === 'loginPg') {
+        const server = kind === 'login' ? gatehouse : pg.server;
         return load({
-          port: gatehouse.port,
+          port: server.port,
           seconds: SECONDS,
           requests: loginReq,
-          server: gatehouse,
+          server,
         });
+      }
       const raw = await argon2Rate(SECONDS, passwordModule);
       json.argon2Options = raw.options;
       return { rps: raw.rate, p50: NaN, p99: NaN, ok: raw.ops };
     });
-    const loginSum = {
-      ...summarize(results.get('login')),
-      rssMb: gatehouse.rssMb(),
-    };
     const rawSum = summarize(results.get('argon2'));
-    const r = loginSum.rps / rawSum.rps;
-    rows.push(
-      {
+    const measured = [
+      ['login', 'PGlite', gatehouse],
+      ...(pg ? [['loginPg', 'PostgreSQL', pg.server]] : []),
+    ].map(([kind, db, server]) => ({
+      kind,
+      db,
+      sum: { ...summarize(results.get(kind)), rssMb: server.rssMb() },
+    }));
+    for (const { db, sum } of measured)
+      rows.push({
         scenario: 'POST /auth/login',
-        server: 'Gatehouse (PGlite)',
-        ...loginSum,
-      },
-      {
-        scenario: 'POST /auth/login',
-        server: `raw argon2id verify ×${CONNECTIONS} in flight`,
-        ...rawSum,
-        note: 'ops/s, own process',
-      },
-    );
-    targets.push({
-      target: '3. login throughput ≥ 0.85× raw argon2id rate',
-      measured: ratio(r),
-      verdict: verdict(r >= 0.85),
+        server: `Gatehouse (${db})`,
+        ...sum,
+      });
+    rows.push({
+      scenario: 'POST /auth/login',
+      server: `raw argon2id verify ×${CONNECTIONS} in flight`,
+      ...rawSum,
+      note: 'ops/s, own process',
     });
-    json.scenarios.login = {
-      login: results.get('login'),
-      argon2: results.get('argon2'),
-      ratio: r,
-    };
+    json.scenarios.login = { argon2: results.get('argon2'), ratios: {} };
+    for (const { kind, db, sum } of measured) {
+      const r = sum.rps / rawSum.rps;
+      targets.push({
+        target: `3. login throughput ≥ 0.85× raw argon2id rate (${db})`,
+        measured: ratio(r),
+        verdict: verdict(r >= 0.85),
+      });
+      json.scenarios.login[kind] = results.get(kind);
+      json.scenarios.login.ratios[db] = r;
+    }
   }
 
   if (ONLY.includes('storm')) {
