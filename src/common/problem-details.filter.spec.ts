@@ -213,7 +213,10 @@ describe(ProblemDetailsFilter.name, () => {
     });
     expect(captured.body).not.toMatch(/relation|app\.ts|at /);
     expect(logged).toHaveBeenCalledTimes(1);
-    expect(logged.mock.calls[0][1]).toBe(error.stack);
+    expect(logged.mock.calls[0]).toEqual([
+      { request_id: 'req-1', err: error },
+      'POST /auth/login?x=1 failed',
+    ]);
   });
 
   it('hides the message of a 5xx HttpException', () => {

@@ -277,7 +277,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       // The request id is passed explicitly: log lines carry no per-request context of their own (request-log.ts).
       this.logger.error(
         {
-          request_id: String(request.id),
+          request_id: String(reply.request.id),
           err:
             exception instanceof Error
               ? exception
