@@ -489,6 +489,24 @@ describe('foundation HTTP behaviour (e2e)', () => {
       expect(res.headers['strict-transport-security']).toBeUndefined();
     });
 
+    it('sends the same headers on a 404 and on a body the server refuses', async () => {
+      const health = await t.http().get('/health').expect(200);
+      const notFound = await t.http().get('/no-such-route').expect(404);
+      const refused = await t
+        .http()
+        .post('/auth/login')
+        .set('content-type', 'text/plain')
+        .send('hello')
+        .expect(415);
+      for (const res of [notFound, refused]) {
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
+        expect(res.headers['content-security-policy']).toBe(
+          health.headers['content-security-policy'],
+        );
+        expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      }
+    });
+
     it('answers no CORS preflight when CORS_ORIGINS is unset', async () => {
       const res = await t
         .http()
