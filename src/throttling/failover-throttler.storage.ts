@@ -1,11 +1,9 @@
-import { Logger, OnApplicationShutdown } from '@nestjs/common';
-import {
-  type ThrottlerStorage,
-  ThrottlerStorageService,
-} from '@nestjs/throttler';
+import { Logger } from '@nestjs/common';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type Redis from 'ioredis';
+import { LocalThrottlerStorage } from './local-throttler.storage';
 
 /** A Redis that accepts connections but stops answering must not stall the login form. */
 const REDIS_TIMEOUT_MS = 2_000;
@@ -16,11 +14,9 @@ const REDIS_TIMEOUT_MS = 2_000;
  * the limit) but keeps the login form up; the switch in both directions is logged.
  * Without a Redis client (REDIS_URL unset) the counters simply live in this process.
  */
-export class FailoverThrottlerStorage
-  implements ThrottlerStorage, OnApplicationShutdown
-{
+export class FailoverThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger('RateLimit');
-  private readonly local = new ThrottlerStorageService();
+  private readonly local = new LocalThrottlerStorage();
   private readonly shared?: ThrottlerStorageRedisService;
   private degraded = false;
 
@@ -58,10 +54,6 @@ export class FailoverThrottlerStorage
       }
     }
     return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
-  }
-
-  onApplicationShutdown(): void {
-    this.local.onApplicationShutdown();
   }
 }
 
