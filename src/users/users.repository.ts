@@ -60,7 +60,8 @@ function credentialsByLoginQuery(db: Database) {
 export class UsersRepository {
   /**
    * Login's lookup as a prepared query: drizzle builds its SQL once instead of on every login (building it was 12%
-   * of a login's event-loop time), and PostgreSQL parses the named statement once per connection (issue 7).
+   * of a login's event-loop time with the hash stubbed out), and PostgreSQL parses the named statement once per
+   * connection (issue 7).
    */
   private readonly credentialsByLogin: ReturnType<
     typeof credentialsByLoginQuery
