@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
 import {
   EMPTY_COUNTERS,
   IN_FLIGHT_TTL_MS,
@@ -10,6 +9,7 @@ import {
 } from './login-attempts.policy';
 import { RedisLoginAttemptStore } from './login-attempts.redis-store';
 import { MemoryLoginAttemptStore } from './login-attempts.store';
+import { describeWithRedis } from 'test/helpers/services';
 
 const POLICY: LoginAttemptPolicy = {
   maxFailures: 3,
@@ -109,38 +109,9 @@ describe('login attempt policy', () => {
   });
 });
 
-const redisTarget = new URL(
-  process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379',
-);
-redisTarget.pathname = '/2';
-const REDIS_URL = redisTarget.toString();
-
-describe('RedisLoginAttemptStore', () => {
-  let client: Redis;
-  let available = false;
-  beforeAll(async () => {
-    client = new Redis(REDIS_URL, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    try {
-      await client.connect();
-      available = true;
-    } catch {
-      console.warn(
-        `RedisLoginAttemptStore: ${REDIS_URL} is unreachable; the comparison with the in-process store is skipped`,
-      );
-    }
-  });
-  afterAll(async () => {
-    if (available) await client.quit();
-    else client.disconnect();
-  });
-
+describeWithRedis('RedisLoginAttemptStore', 2, (client) => {
   it('decides exactly like the in-process store for a long random sequence', async () => {
-    if (!available) return;
-    const redis = new RedisLoginAttemptStore(client, POLICY);
+    const redis = new RedisLoginAttemptStore(client(), POLICY);
     const memory = new MemoryLoginAttemptStore(POLICY);
     const key = `spec:${randomBytes(8).toString('hex')}`;
     const ops: LoginAttemptOp[] = ['reserve', 'failure', 'success', 'release'];

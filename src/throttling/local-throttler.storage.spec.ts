@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import Redis from 'ioredis';
+import { describeWithRedis } from 'test/helpers/services';
 import { LocalThrottlerStorage } from './local-throttler.storage';
 
 const TTL = 60_000;
@@ -84,63 +84,38 @@ describe('LocalThrottlerStorage', () => {
   });
 });
 
-const redisTarget = new URL(
-  process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379',
+describeWithRedis(
+  'LocalThrottlerStorage next to the Redis storage',
+  2,
+  (client) => {
+    // Redis keeps real time, so this runs on the wall clock with wide margins around each expiry.
+    it('answers every hit exactly like the Redis script, across windows and blocks', async () => {
+      const redis = new ThrottlerStorageRedisService(client());
+      const local = new LocalThrottlerStorage();
+      const key = `spec:${randomBytes(8).toString('hex')}`;
+      const ttl = 1_000;
+      const block = 2_000;
+      const both = async (label: string) => {
+        const [fromRedis, fromLocal] = await Promise.all([
+          redis.increment(key, ttl, 3, block, 'default'),
+          local.increment(key, ttl, 3, block, 'default'),
+        ]);
+        expect({ label, ...fromLocal }).toEqual({ label, ...fromRedis });
+        return fromLocal;
+      };
+      for (let i = 1; i <= 5; i += 1) await both(`burst ${i}`);
+      expect((await both('over the limit')).isBlocked).toBe(true);
+      await sleep(1_400); // the window has ended, the block has not
+      expect(await both('new window while blocked')).toMatchObject({
+        totalHits: 1,
+        isBlocked: true,
+      });
+      await sleep(1_100); // the block has ended; the window opened above has too
+      expect(await both('after the block')).toMatchObject({
+        totalHits: 1,
+        isBlocked: false,
+      });
+      await both('counting again');
+    });
+  },
 );
-redisTarget.pathname = '/2';
-const REDIS_URL = redisTarget.toString();
-
-describe('LocalThrottlerStorage next to the Redis storage', () => {
-  let client: Redis;
-  let available = false;
-  beforeAll(async () => {
-    client = new Redis(REDIS_URL, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    try {
-      await client.connect();
-      available = true;
-    } catch {
-      console.warn(
-        `LocalThrottlerStorage: ${REDIS_URL} is unreachable; the comparison with the Redis storage is skipped`,
-      );
-    }
-  });
-  afterAll(async () => {
-    if (available) await client.quit();
-    else client.disconnect();
-  });
-
-  // Redis keeps real time, so this runs on the wall clock with wide margins around each expiry.
-  it('answers every hit exactly like the Redis script, across windows and blocks', async () => {
-    if (!available) return;
-    const redis = new ThrottlerStorageRedisService(client);
-    const local = new LocalThrottlerStorage();
-    const key = `spec:${randomBytes(8).toString('hex')}`;
-    const ttl = 1_000;
-    const block = 2_000;
-    const both = async (label: string) => {
-      const [fromRedis, fromLocal] = await Promise.all([
-        redis.increment(key, ttl, 3, block, 'default'),
-        local.increment(key, ttl, 3, block, 'default'),
-      ]);
-      expect({ label, ...fromLocal }).toEqual({ label, ...fromRedis });
-      return fromLocal;
-    };
-    for (let i = 1; i <= 5; i += 1) await both(`burst ${i}`);
-    expect((await both('over the limit')).isBlocked).toBe(true);
-    await sleep(1_400); // the window has ended, the block has not
-    expect(await both('new window while blocked')).toMatchObject({
-      totalHits: 1,
-      isBlocked: true,
-    });
-    await sleep(1_100); // the block has ended; the window opened above has too
-    expect(await both('after the block')).toMatchObject({
-      totalHits: 1,
-      isBlocked: false,
-    });
-    await both('counting again');
-  });
-});

@@ -50,25 +50,17 @@ export class LocalThrottlerStorage implements ThrottlerStorage {
       counter.windowEndsAt = now + ttl;
     }
     counter.hits += 1;
-    let isBlocked = counter.blockedUntil > now;
-    let timeToBlockExpire = isBlocked ? counter.blockedUntil - now : 0;
-    if (!isBlocked && counter.hits > limit) {
+    // Going over the limit blocks only a key that is not blocked already, as in the Redis script.
+    if (counter.blockedUntil <= now && counter.hits > limit)
       counter.blockedUntil = now + blockDuration;
-      isBlocked = true;
-      timeToBlockExpire = blockDuration;
-    }
-    // Only a non-positive blockDuration gets here: like the Redis script, the hit opens a fresh window instead.
-    if (isBlocked && timeToBlockExpire <= 0) {
-      counter.blockedUntil = 0;
-      counter.hits = 1;
-      counter.windowEndsAt = now + ttl;
-      isBlocked = false;
-    }
+    const isBlocked = counter.blockedUntil > now;
     return Promise.resolve({
       totalHits: counter.hits,
       timeToExpire: Math.ceil((counter.windowEndsAt - now) / 1000),
       isBlocked,
-      timeToBlockExpire: Math.ceil(timeToBlockExpire / 1000),
+      timeToBlockExpire: isBlocked
+        ? Math.ceil((counter.blockedUntil - now) / 1000)
+        : 0,
     });
   }
 

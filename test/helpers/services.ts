@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 
 /**
  * Reachability of the PostgreSQL and Redis servers some e2e specs need. Jest decides which tests to skip while
@@ -77,4 +78,26 @@ export function redisUrlWithDb(db: number, url = TEST_REDIS_URL): string {
   const parsed = new URL(url);
   parsed.pathname = `/${db}`;
   return parsed.toString();
+}
+
+/**
+ * `describe` for specs that need Redis: they get a client on logical database `db` (see redisUrlWithDb), or are
+ * skipped with the reason printed when Redis does not answer.
+ */
+export function describeWithRedis(
+  name: string,
+  db: number,
+  specs: (client: () => Redis) => void,
+): void {
+  const url = redisUrlWithDb(db);
+  const unavailable = redisUnavailable(url);
+  if (unavailable) process.stdout.write(`${name} skipped: ${unavailable}\n`);
+  (unavailable ? describe.skip : describe)(name, () => {
+    let client: Redis;
+    beforeAll(() => {
+      client = new Redis(url, { maxRetriesPerRequest: 0 });
+    });
+    afterAll(() => client.quit());
+    specs(() => client);
+  });
 }
