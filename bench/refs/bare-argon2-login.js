@@ -9,16 +9,8 @@ const { randomBytes } = require('node:crypto');
 const { hash, verify } = require('@node-rs/argon2');
 
 const options = require(process.env.BENCH_PASSWORD_MODULE).ARGON2_OPTIONS;
+const { sendJson } = require('../lib/send-json');
 const hashes = new Map();
-
-function send(res, status, body) {
-  const json = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(json),
-  });
-  res.end(json);
-}
 
 async function handle(req, body) {
   const { username, password } = JSON.parse(body);
@@ -46,14 +38,14 @@ async function handle(req, body) {
 http
   .createServer((req, res) => {
     if (req.method !== 'POST' || !/^\/auth\/(login|register)$/.test(req.url))
-      return send(res, 404, { status: 404 });
+      return sendJson(res, 404, { status: 404 });
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () =>
       handle(req, body).then(
-        ([status, answer]) => send(res, status, answer),
-        () => send(res, 400, { status: 400 }),
+        ([status, answer]) => sendJson(res, status, answer),
+        () => sendJson(res, 400, { status: 400 }),
       ),
     );
   })

@@ -3,6 +3,7 @@
 // BENCH_ALG=HS256 verifies with BENCH_SECRET; BENCH_ALG=ES256 with the PEM public key in BENCH_PUBLIC_KEY.
 const http = require('node:http');
 const { createVerifier } = require('fast-jwt');
+const { sendJson } = require('../lib/send-json');
 
 const alg = process.env.BENCH_ALG || 'HS256';
 const key =
@@ -18,31 +19,22 @@ const verify = createVerifier({
   cache: false,
 });
 
-function send(res, status, body) {
-  const json = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(json),
-  });
-  res.end(json);
-}
-
 http
   .createServer((req, res) => {
     if (req.method !== 'GET' || req.url !== '/auth/me')
-      return send(res, 404, { status: 404 });
+      return sendJson(res, 404, { status: 404 });
     const header = req.headers.authorization;
     if (!header || !header.startsWith('Bearer '))
-      return send(res, 401, { status: 401 });
+      return sendJson(res, 401, { status: 401 });
     try {
       const claims = verify(header.slice(7));
-      send(res, 200, {
+      sendJson(res, 200, {
         id: claims.sub,
         username: claims.username,
         roles: claims.roles,
       });
     } catch {
-      send(res, 401, { status: 401 });
+      sendJson(res, 401, { status: 401 });
     }
   })
   .listen(Number(process.env.PORT), process.env.HOST || '127.0.0.1');
