@@ -1,9 +1,11 @@
 import { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
+import { sql } from 'drizzle-orm';
 import { LOG_DESTINATION } from 'src/logging/log-destination';
 import { AuthService } from 'src/auth/auth.service';
 import {
   createTestApp,
+  DatabaseService,
   newUser,
   registerAndLogin,
   type TestApp,
@@ -275,5 +277,73 @@ describe('structured logs (e2e)', () => {
       }),
     ]);
     expect(log.text).not.toContain(jwt);
+  });
+
+  it('logs a failing write by SQLSTATE and cause, never its parameters, the argon2 hash or the email', async () => {
+    const db = t.get(DatabaseService).db;
+    const existing = await registerAndLogin(t, newUser('dbfail'));
+    const fresh = newUser('dbfail');
+    const newPassword = `${existing.user.password}-changed`;
+    // NOT VALID: existing rows stay, every new or updated row fails, and PostgreSQL's error detail then carries
+    // the whole failing row, hash and email included; drizzle's message carries the statement's parameters.
+    await db.execute(
+      sql.raw(
+        'alter table users add constraint logs_refuse_writes check (false) not valid',
+      ),
+    );
+    const start = log.text.length;
+    try {
+      await http()
+        .post('/auth/register')
+        .set('x-request-id', 'dbfail-register')
+        .send(fresh)
+        .expect(500);
+      await http()
+        .post('/auth/password')
+        .set('authorization', `Bearer ${existing.access}`)
+        .set('x-request-id', 'dbfail-password')
+        .send({
+          current_password: existing.user.password,
+          new_password: newPassword,
+        })
+        .expect(500);
+    } finally {
+      await db.execute(
+        sql.raw('alter table users drop constraint logs_refuse_writes'),
+      );
+    }
+    const written = log.text.slice(start);
+    for (const secret of [
+      '$argon2id$',
+      fresh.email,
+      fresh.username,
+      fresh.password,
+      existing.user.email,
+      existing.user.username,
+      existing.user.password,
+      newPassword,
+      'params',
+      'Failing row',
+    ])
+      expect({ secret, found: written.includes(secret) }).toEqual({
+        secret,
+        found: false,
+      });
+    for (const id of ['dbfail-register', 'dbfail-password']) {
+      const failure = log
+        .lines()
+        .find((l) => l.request_id === id && l.context === 'ProblemDetails');
+      expect(failure).toMatchObject({
+        level: 50,
+        err: {
+          sqlstate: '23514',
+          constraint: 'logs_refuse_writes',
+          cause: expect.objectContaining({
+            sqlstate: '23514',
+            message: expect.stringContaining('logs_refuse_writes') as unknown,
+          }) as unknown,
+        },
+      });
+    }
   });
 });

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LevelWithSilent } from 'pino';
 import type { Options } from 'pino-http';
-import { scrub, scrubLine, scrubString, scrubUrl } from './redact';
+import { serializeError } from './error-serializer';
+import { scrub, scrubLine, scrubUrl } from './redact';
 
 interface SerializedRequest {
   id?: unknown;
@@ -10,13 +11,6 @@ interface SerializedRequest {
   headers?: Record<string, unknown>;
   remoteAddress?: string;
   raw?: IncomingMessage & { ip?: string };
-}
-
-interface SerializedError {
-  type?: string;
-  message?: string;
-  stack?: string;
-  [key: string]: unknown;
 }
 
 /**
@@ -41,15 +35,7 @@ export function pinoHttpOptions(
       res: (response: { statusCode?: number }) => ({
         status: response.statusCode,
       }),
-      err: (error: SerializedError) => {
-        const { type, message, stack, ...rest } = error;
-        return {
-          type,
-          message: scrubString(message ?? ''),
-          stack: scrubString(stack ?? ''),
-          ...(scrub(rest) as object),
-        };
-      },
+      err: serializeError,
     },
     formatters: {
       log: (object) => scrub(object) as Record<string, unknown>,

@@ -1,4 +1,4 @@
-import { REDACTED, scrub, scrubLine, scrubUrl } from './redact';
+import { REDACTED, scrub, scrubLine, scrubString, scrubUrl } from './redact';
 
 describe('redact', () => {
   it('replaces every sensitive key at any depth, case-insensitively, without touching the input', () => {
@@ -47,6 +47,22 @@ describe('redact', () => {
       msg: 'x',
       password: REDACTED,
       nested: { new_password: REDACTED },
+    });
+  });
+
+  it("masks drizzle's query parameters in a message, raw or already serialized", () => {
+    const message =
+      'Failed query: update "users" set "password_hash" = $1 where "email" = $2\nparams: $argon2id$v=19$x,alice@example.com';
+    const raw = scrubString(`purge failed: ${message}`);
+    expect(raw).toBe(
+      `purge failed: Failed query: update "users" set "password_hash" = $1 where "email" = $2\nparams: ${REDACTED}`,
+    );
+    const line = scrubLine(JSON.stringify({ msg: message, level: 50 }));
+    expect(line).not.toContain('alice@example.com');
+    expect(line).not.toContain('$argon2id$');
+    expect(JSON.parse(line)).toEqual({
+      msg: `Failed query: update "users" set "password_hash" = $1 where "email" = $2\nparams: ${REDACTED}`,
+      level: 50,
     });
   });
 });

@@ -22,6 +22,13 @@ const BEARER_PATTERN = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 const KEY_ALTERNATION = [...SENSITIVE_KEYS]
   .map((key) => key.replace(/[-]/g, '\\-'))
   .join('|');
+/**
+ * drizzle's DrizzleQueryError message: `Failed query: …\nparams: <every parameter>`. In a raw string the
+ * parameters run to its end (a message interpolated into a longer one loses its tail, which is the safe side);
+ * in a serialized line, to the end of the JSON string.
+ */
+const QUERY_PARAMS_PATTERN = /\nparams: [\s\S]*$/;
+const SERIALIZED_QUERY_PARAMS_PATTERN = /\\nparams: (?:[^"\\]|\\.)*/g;
 /** A sensitive key's string value in already-serialized JSON (the last line of defence, see scrubLine). */
 const JSON_FIELD_PATTERN = new RegExp(
   `"(${KEY_ALTERNATION})":"(?:[^"\\\\]|\\\\.)*"`,
@@ -34,8 +41,14 @@ function isPlainObject(value: object): value is Record<string, unknown> {
 }
 
 export function scrubString(value: string): string {
-  if (!value.includes('eyJ') && !/bearer|basic/i.test(value)) return value;
+  if (
+    !value.includes('eyJ') &&
+    !/bearer|basic/i.test(value) &&
+    !value.includes('params: ')
+  )
+    return value;
   return value
+    .replace(QUERY_PARAMS_PATTERN, `\nparams: ${REDACTED}`)
     .replace(JWT_PATTERN, REDACTED)
     .replace(BEARER_PATTERN, `$1 ${REDACTED}`);
 }
@@ -88,5 +101,13 @@ export function scrubUrl(url: string): string {
  * the output by a path the object scrubbing did not see (a serializer added later, a message string).
  */
 export function scrubLine(line: string): string {
-  return scrubString(line.replace(JSON_FIELD_PATTERN, `"$1":"${REDACTED}"`));
+  const fields = line.replace(JSON_FIELD_PATTERN, `"$1":"${REDACTED}"`);
+  return scrubString(
+    fields.includes('params: ')
+      ? fields.replace(
+          SERIALIZED_QUERY_PARAMS_PATTERN,
+          `\\nparams: ${REDACTED}`,
+        )
+      : fields,
+  );
 }
