@@ -178,7 +178,7 @@ describe('GET /metrics (e2e)', () => {
     );
   });
 
-  it('counts login outcomes by reason', async () => {
+  it('merges the login failures that answer the same 401 when no token authenticated the scrape', async () => {
     const before = await scrape(t);
     const { user } = await registerAndLogin(t);
     await t
@@ -192,12 +192,15 @@ describe('GET /metrics (e2e)', () => {
       .send({ username: 'nobody-at-all', password: 'not the password at all' })
       .expect(401);
     const after = await scrape(t);
+    const outcomes = samples(after, 'gatehouse_login_attempts_total').map(
+      (m) => m.labels?.outcome,
+    );
+    expect(outcomes.sort()).toEqual(['failed', 'locked_out', 'succeeded']);
     const moved = (outcome: string) =>
       value(after, 'gatehouse_login_attempts_total', { outcome }) -
       value(before, 'gatehouse_login_attempts_total', { outcome });
     expect(moved('succeeded')).toBe(1);
-    expect(moved('wrong_password')).toBe(1);
-    expect(moved('unknown_user')).toBe(1);
+    expect(moved('failed')).toBe(2);
   });
 
   it('counts refresh outcomes and refused access tokens by reason', async () => {
@@ -281,18 +284,52 @@ describe('GET /metrics protection (e2e)', () => {
     }
   });
 
-  it('answers only loopback clients in production when no token is set', async () => {
+  it('counts login outcomes by reason for a scraper that sent the token', async () => {
+    const t = await createTestApp({ METRICS_TOKEN: TOKEN });
+    try {
+      const before = await scrape(t, `Bearer ${TOKEN}`);
+      const { user } = await registerAndLogin(t);
+      await t
+        .http()
+        .post('/auth/login')
+        .send({ username: user.username, password: 'not the password at all' })
+        .expect(401);
+      await t
+        .http()
+        .post('/auth/login')
+        .send({
+          username: 'nobody-at-all',
+          password: 'not the password at all',
+        })
+        .expect(401);
+      const after = await scrape(t, `Bearer ${TOKEN}`);
+      const moved = (outcome: string) =>
+        value(after, 'gatehouse_login_attempts_total', { outcome }) -
+        value(before, 'gatehouse_login_attempts_total', { outcome });
+      expect(moved('succeeded')).toBe(1);
+      expect(moved('wrong_password')).toBe(1);
+      expect(moved('unknown_user')).toBe(1);
+      expect(
+        samples(after, 'gatehouse_login_attempts_total', { outcome: 'failed' }),
+      ).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('answers 403 to everyone in production when no token is set, loopback and forwarded clients alike', async () => {
     const t = await createTestApp({ NODE_ENV: 'production', TRUST_PROXY: '1' });
     try {
-      // supertest connects over loopback.
-      await scrape(t);
-      const remote = await t
-        .http()
-        .get('/metrics')
-        .set('x-forwarded-for', '203.0.113.9')
-        .expect(403);
-      expect(remote.body).toMatchObject({ code: 'METRICS.LOOPBACK_ONLY' });
-      expect(remote.text).not.toContain('process_cpu');
+      // supertest connects over loopback; a reverse proxy on the same host does too.
+      for (const forwarded of [undefined, '127.0.0.1', '203.0.113.9']) {
+        const req = t.http().get('/metrics');
+        if (forwarded) void req.set('x-forwarded-for', forwarded);
+        const res = await req.expect(403);
+        expect(res.body).toMatchObject({
+          code: 'METRICS.TOKEN_NOT_CONFIGURED',
+        });
+        expect(res.text).not.toContain('process_cpu');
+      }
     } finally {
       await t.close();
     }

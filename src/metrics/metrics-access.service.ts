@@ -3,28 +3,29 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { metricsConfig } from './metrics.config';
 import {
-  MetricsLoopbackOnlyError,
+  MetricsTokenNotConfiguredError,
   MetricsTokenRequiredError,
 } from './metrics.errors';
 
 export interface ScrapeClient {
   authorization?: string;
-  /** The client address after TRUST_PROXY (request.ip). */
-  ip?: string;
-  /** The TCP peer, whatever X-Forwarded-For says. */
-  peerAddress?: string;
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+/**
+ * What a scrape may see. `full`: every label, for a scraper that sent METRICS_TOKEN. `public`: the login failures
+ * that answer the same 401 (unknown user, wrong password, disabled…) as one outcome, so watching the counters
+ * cannot tell whether an account exists.
+ */
+export type ScrapeView = 'full' | 'public';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
 /**
- * Who may scrape /metrics: with METRICS_TOKEN, whoever sends it; without one, anyone in development and tests,
- * loopback clients only in production. Loopback means both the TCP peer and the resolved client address, so
- * a forged X-Forwarded-For cannot pass for 127.0.0.1 on a directly exposed instance.
+ * Who may scrape /metrics: with METRICS_TOKEN, whoever sends it; without one, nobody in production and anyone in
+ * development and tests. Production has no "loopback only" mode: a reverse proxy on the same host makes every
+ * client loopback.
  */
 @Injectable()
 export class MetricsAccessService {
@@ -37,19 +38,15 @@ export class MetricsAccessService {
     if (config.token) this.tokenDigest = digest(config.token);
   }
 
-  assertAllowed(client: ScrapeClient): void {
+  assertAllowed(client: ScrapeClient): ScrapeView {
     if (this.tokenDigest) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(client.authorization ?? '');
       // Equal-length digests: the comparison takes the same time whatever was sent.
       if (!match || !timingSafeEqual(digest(match[1]), this.tokenDigest))
         throw new MetricsTokenRequiredError();
-      return;
+      return 'full';
     }
-    if (!this.config.production) return;
-    if (
-      !LOOPBACK.test(client.ip ?? '') ||
-      !LOOPBACK.test(client.peerAddress ?? '')
-    )
-      throw new MetricsLoopbackOnlyError();
+    if (this.config.production) throw new MetricsTokenNotConfiguredError();
+    return 'public';
   }
 }

@@ -9,7 +9,7 @@ import type { ScrapeClient } from './metrics-access.service';
 
 /**
  * Prometheus scrape endpoint. Not in the OpenAPI document: it is for the operator's scraper, not API clients,
- * and it is guarded by METRICS_TOKEN (or loopback) rather than by user tokens; the README documents it.
+ * and it is guarded by METRICS_TOKEN rather than by user tokens; the README documents it.
  */
 @ApiExcludeController()
 @Public()
@@ -24,7 +24,6 @@ export class MetricsController {
   @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
   @Header('Cache-Control', 'no-store')
   scrape(@CurrentScrapeClient() client: ScrapeClient): Promise<string> {
-    this.access.assertAllowed(client);
-    return this.metrics.render();
+    return this.metrics.render(this.access.assertAllowed(client));
   }
 }

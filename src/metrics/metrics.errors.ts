@@ -10,13 +10,11 @@ export class MetricsTokenRequiredError extends DomainError {
   }
 }
 
-export class MetricsLoopbackOnlyError extends DomainError {
-  readonly code = 'METRICS.LOOPBACK_ONLY';
+export class MetricsTokenNotConfiguredError extends DomainError {
+  readonly code = 'METRICS.TOKEN_NOT_CONFIGURED';
   readonly status = 403;
   readonly title = 'Forbidden';
   constructor() {
-    super(
-      'Without METRICS_TOKEN, metrics are served to loopback clients only.',
-    );
+    super('In production, /metrics is served only when METRICS_TOKEN is set.');
   }
 }

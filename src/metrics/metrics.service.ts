@@ -8,6 +8,7 @@ import {
 } from 'prom-client';
 import { Clock } from 'src/common/clock';
 import { ActiveSessionsRepository } from './active-sessions.repository';
+import type { ScrapeView } from './metrics-access.service';
 import {
   LOGIN_OUTCOMES,
   type LoginOutcome,
@@ -20,16 +21,27 @@ import {
 /** A scrape storm must not become a query storm: the count is reused for this long. */
 const ACTIVE_SESSIONS_TTL_MS = 15_000;
 
+/** Login outcomes a client learns anyway (its own 200 or 429); every other outcome answers the same 401. */
+const PUBLIC_LOGIN_OUTCOMES: ReadonlySet<string> = new Set([
+  'succeeded',
+  'locked_out',
+]);
+/** The one outcome an unauthenticated scrape shows for every failure that answers the same 401. */
+const MERGED_LOGIN_FAILURE = 'failed';
+
 /**
- * Every Gatehouse metric, in a registry of this application's own (not prom-client's global one), so several
- * applications in one process (tests) never collide. Other features call the typed methods below.
+ * Every Gatehouse metric, in registries of this application's own (not prom-client's global one), so several
+ * applications in one process (tests) never collide. Other features call the typed methods below. Two views share
+ * every metric but the login counter: `full` counts logins by reason, `public` (a scrape no token authenticated)
+ * folds the reasons that answer the same 401 into `failed`, so the counters cannot tell whether an account exists.
  */
 @Injectable()
 export class MetricsService {
   private readonly logger = new Logger(MetricsService.name);
-  readonly registry = new Registry();
+  private readonly views: Record<ScrapeView, Registry>;
   private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   private readonly logins: Counter<'outcome'>;
+  private readonly publicLogins: Counter<'outcome'>;
   private readonly refreshes: Counter<'outcome'>;
   private readonly lockouts: Counter;
   private readonly tokenFailures: Counter<'reason'>;
@@ -42,8 +54,11 @@ export class MetricsService {
     private readonly sessions: ActiveSessionsRepository,
     private readonly clock: Clock,
   ) {
-    const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    const shared = new Registry();
+    const fullLogins = new Registry();
+    const publicLogins = new Registry();
+    const registers = [shared];
+    collectDefaultMetrics({ register: shared });
     this.httpDuration = new Histogram({
       name: 'gatehouse_http_request_duration_seconds',
       help: 'HTTP request duration by route template and status code',
@@ -55,7 +70,13 @@ export class MetricsService {
       name: 'gatehouse_login_attempts_total',
       help: 'Login attempts by outcome',
       labelNames: ['outcome'],
-      registers,
+      registers: [fullLogins],
+    });
+    this.publicLogins = new Counter({
+      name: 'gatehouse_login_attempts_total',
+      help: 'Login attempts by outcome (failed: every refusal answered with the same 401; METRICS_TOKEN shows why)',
+      labelNames: ['outcome'],
+      registers: [publicLogins],
     });
     this.refreshes = new Counter({
       name: 'gatehouse_token_refreshes_total',
@@ -96,14 +117,26 @@ export class MetricsService {
       },
     });
     // Zero series from the start, so rate() and "did it move" work before the first event.
-    for (const outcome of LOGIN_OUTCOMES) this.logins.inc({ outcome }, 0);
+    for (const outcome of LOGIN_OUTCOMES) this.loginOutcome(outcome, 0);
     for (const outcome of REFRESH_OUTCOMES) this.refreshes.inc({ outcome }, 0);
     for (const reason of TOKEN_FAILURE_REASONS)
       this.tokenFailures.inc({ reason }, 0);
+    this.views = {
+      full: Registry.merge([shared, fullLogins]),
+      public: Registry.merge([shared, publicLogins]),
+    };
   }
 
-  loginOutcome(outcome: LoginOutcome): void {
-    this.logins.inc({ outcome });
+  loginOutcome(outcome: LoginOutcome, count = 1): void {
+    this.logins.inc({ outcome }, count);
+    this.publicLogins.inc(
+      {
+        outcome: PUBLIC_LOGIN_OUTCOMES.has(outcome)
+          ? outcome
+          : MERGED_LOGIN_FAILURE,
+      },
+      count,
+    );
   }
 
   refreshOutcome(outcome: RefreshOutcome): void {
@@ -138,12 +171,8 @@ export class MetricsService {
     );
   }
 
-  get contentType(): string {
-    return this.registry.contentType;
-  }
-
-  render(): Promise<string> {
-    return this.registry.metrics();
+  render(view: ScrapeView): Promise<string> {
+    return this.views[view].metrics();
   }
 
   private async countActiveSessions(): Promise<number> {
