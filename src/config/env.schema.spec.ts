@@ -64,6 +64,43 @@ describe(parseEnv.name, () => {
     },
   );
 
+  it.each([
+    ['JWT_ACCESS_TTL', '24h', '999999999d', 'at most 1d'],
+    ['JWT_CLOCK_TOLERANCE', '5m', '301', 'at most 5m'],
+    ['REFRESH_REUSE_GRACE', '60s', '61s', 'at most 1m'],
+    ['JWT_KEY_ROTATION', '365d', '366d', 'at most 365d'],
+    ['JWT_KEY_PUBLISH_AHEAD', '30d', '31d', 'at most 30d'],
+    ['SESSION_IDLE_TTL', '365d', '366d', 'at most 365d'],
+    ['SESSION_MAX_TTL', '365d', '366d', 'at most 365d'],
+    ['SESSION_PURGE_INTERVAL', '1d', '25h', 'at most 1d'],
+    ['RATE_LIMIT_WINDOW', '1d', '25h', 'at most 1d'],
+    ['LOGIN_FAILURE_WINDOW', '1d', '25h', 'at most 1d'],
+    ['LOGIN_LOCKOUT_BASE', '1h', '61m', 'at most 1h'],
+    ['LOGIN_LOCKOUT_MAX', '1d', '25h', 'at most 1d'],
+    ['AUDIT_RETENTION', '3650d', '3651d', 'at most 3650d'],
+  ])(
+    'bounds %s: %s starts, %s is refused naming the key and the bound',
+    (key, highest, tooHigh, bound) => {
+      const env = { JWT_ALGORITHM: 'ES256', [key]: highest };
+      expect(() => parseEnv(env)).not.toThrow();
+      const message = failure({ ...env, [key]: tooHigh });
+      expect(message).toMatch(new RegExp(`^Invalid configuration: ${key}: `));
+      expect(message).toContain(bound);
+    },
+  );
+
+  it.each([
+    ['DATABASE_POOL_MAX', '1000', '1001'],
+    ['RATE_LIMIT_MAX', '1000000', '1000001'],
+    ['LOGIN_MAX_FAILURES', '1000', '1001'],
+    ['PASSWORD_MIN_LENGTH', '128', '129'],
+  ])('bounds the size %s at %s', (key, highest, tooHigh) => {
+    expect(() => parseEnv({ [key]: highest })).not.toThrow();
+    expect(failure({ [key]: tooHigh })).toMatch(
+      new RegExp(`^Invalid configuration: ${key}: .*${highest}`),
+    );
+  });
+
   it('reads JWT_CLOCK_TOLERANCE, where 0 is allowed', () => {
     expect(parseEnv({ JWT_CLOCK_TOLERANCE: '0' }).JWT_CLOCK_TOLERANCE).toBe(0);
     expect(parseEnv({ JWT_CLOCK_TOLERANCE: '30s' }).JWT_CLOCK_TOLERANCE).toBe(

@@ -1,21 +1,49 @@
 import { z } from 'zod';
 import { parseDurationSeconds } from './duration';
 
-const duration = (fallback: string, min = 0) =>
+const MINUTE = 60;
+const HOUR = 3600;
+const DAY = 86400;
+
+/** 86400 → "1d", 300 → "5m", 61 → "61s": a bound written the way the key is written. */
+function formatDuration(seconds: number): string {
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const)
+    if (seconds >= size && seconds % size === 0)
+      return `${seconds / size}${unit}`;
+  return `${seconds}s`;
+}
+
+/**
+ * Seconds within [min, max]. Every duration has an upper bound: a lifetime of 999999999d parses, and then breaks
+ * token signing (an `exp` past what a JWT library accepts) or overflows a timer to 1 ms.
+ */
+function parseBoundedDuration(
+  value: string,
+  min: number,
+  max: number,
+  ctx: z.RefinementCtx,
+): number {
+  const seconds = parseDurationSeconds(value);
+  if (seconds === undefined || seconds < min || seconds > max) {
+    const bounds = `${min ? `at least ${formatDuration(min)}, ` : ''}at most ${formatDuration(max)}`;
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration like 900, 900s, 15m, 1h or 7d (${bounds})`,
+    });
+    return z.NEVER;
+  }
+  return seconds;
+}
+
+const duration = (fallback: string, min: number, max: number) =>
   z
     .string()
     .default(fallback)
-    .transform((value, ctx) => {
-      const seconds = parseDurationSeconds(value);
-      if (seconds === undefined || seconds < min) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected a duration like 900, 900s, 15m, 1h or 7d${min ? ` (at least ${min}s)` : ''}`,
-        });
-        return z.NEVER;
-      }
-      return seconds;
-    });
+    .transform((value, ctx) => parseBoundedDuration(value, min, max, ctx));
 
 const bool = (fallback: boolean) =>
   z
@@ -32,19 +60,12 @@ const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
 /** A duration that may be left unset (the feature is then off). */
-const optionalDuration = (min: number) =>
-  optionalString.transform((value, ctx) => {
-    if (value === undefined) return undefined;
-    const seconds = parseDurationSeconds(value);
-    if (seconds === undefined || seconds < min) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `expected a duration like 12h, 30d or 7776000 (at least ${min}s)`,
-      });
-      return z.NEVER;
-    }
-    return seconds;
-  });
+const optionalDuration = (min: number, max: number) =>
+  optionalString.transform((value, ctx) =>
+    value === undefined
+      ? undefined
+      : parseBoundedDuration(value, min, max, ctx),
+  );
 
 const secretOf = (bytes: number, example: string) =>
   optionalString.refine(
@@ -125,18 +146,18 @@ export const envSchema = z
     ),
 
     JWT_SECRET: optionalString,
-    JWT_ACCESS_TTL: duration('15m', 1),
+    JWT_ACCESS_TTL: duration('15m', 1, DAY),
     JWT_ISSUER: z.string().min(1).default('gatehouse'),
     JWT_AUDIENCE: z.string().min(1).default('gatehouse'),
-    JWT_CLOCK_TOLERANCE: duration('5s'),
+    JWT_CLOCK_TOLERANCE: duration('5s', 0, 5 * MINUTE),
 
     // Signing keys, rotation and the OAuth endpoints (src/keys, src/oauth).
     JWT_ALGORITHM: z.enum(['HS256', 'RS256', 'ES256']).default('HS256'),
     JWT_PRIVATE_KEY: optionalString,
     JWT_PRIVATE_KEY_FILE: optionalString,
     KEYS_ENCRYPTION_KEY: secretOf(32, 'openssl rand -base64 32'),
-    JWT_KEY_ROTATION: optionalDuration(3600),
-    JWT_KEY_PUBLISH_AHEAD: duration('1h'),
+    JWT_KEY_ROTATION: optionalDuration(HOUR, 365 * DAY),
+    JWT_KEY_PUBLISH_AHEAD: duration('1h', 0, 30 * DAY),
     INTROSPECTION_SECRET: secretOf(32, 'openssl rand -base64 32'),
     PUBLIC_URL: optionalString.refine(
       (v) => v === undefined || /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(v),
@@ -146,10 +167,10 @@ export const envSchema = z
     AUTH_REGISTRATION: z.enum(['open', 'closed']).default('open'),
     PASSWORD_MIN_LENGTH: int(12, 12, 128),
 
-    REFRESH_REUSE_GRACE: duration('10s'),
-    SESSION_IDLE_TTL: duration('7d', 60),
-    SESSION_MAX_TTL: duration('30d', 60),
-    SESSION_PURGE_INTERVAL: duration('1h', 1),
+    REFRESH_REUSE_GRACE: duration('10s', 0, MINUTE),
+    SESSION_IDLE_TTL: duration('7d', MINUTE, 365 * DAY),
+    SESSION_MAX_TTL: duration('30d', MINUTE, 365 * DAY),
+    SESSION_PURGE_INTERVAL: duration('1h', 1, DAY),
 
     CORS_ORIGINS: optionalString,
     TRUST_PROXY: z
@@ -165,15 +186,15 @@ export const envSchema = z
 
     // Brute-force protection: per-IP limits on the public auth routes, per-account lockout after failed logins.
     RATE_LIMIT_MAX: int(100, 1, 1_000_000),
-    RATE_LIMIT_WINDOW: duration('60s', 1),
+    RATE_LIMIT_WINDOW: duration('60s', 1, DAY),
     LOGIN_MAX_FAILURES: int(5, 1, 1000),
-    LOGIN_FAILURE_WINDOW: duration('15m', 1),
-    LOGIN_LOCKOUT_BASE: duration('1s', 1),
-    LOGIN_LOCKOUT_MAX: duration('15m', 1),
+    LOGIN_FAILURE_WINDOW: duration('15m', 1, DAY),
+    LOGIN_LOCKOUT_BASE: duration('1s', 1, HOUR),
+    LOGIN_LOCKOUT_MAX: duration('15m', 1, DAY),
 
     // Operations: log format (default json in production and tests, pretty in development), audit retention, /metrics.
     LOG_FORMAT: optionalString.pipe(z.enum(['json', 'pretty']).optional()),
-    AUDIT_RETENTION: duration('90d', 3600),
+    AUDIT_RETENTION: duration('90d', HOUR, 3650 * DAY),
     METRICS_TOKEN: optionalString.refine(
       (v) => v === undefined || Buffer.byteLength(v, 'utf8') >= 16,
       'must be at least 16 bytes (e.g. `openssl rand -hex 32`)',
