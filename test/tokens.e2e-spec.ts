@@ -93,6 +93,7 @@ describe('access tokens (e2e)', () => {
           'roles',
           'sid',
           'sub',
+          'token_version',
           'username',
         ].sort(),
       );
@@ -104,14 +105,15 @@ describe('access tokens (e2e)', () => {
         jti: expect.stringMatching(UUID),
         username: session.user.username,
         roles: ['user'],
+        token_version: 0,
       });
       const nowSeconds = Date.now() / 1000;
       expect(claims.iat).toBeGreaterThan(nowSeconds - 60);
       expect(claims.iat).toBeLessThanOrEqual(nowSeconds + 1);
+      // Integer NumericDates: verifiers in other ecosystems refuse or misread fractions.
+      expect(Number.isInteger(claims.iat)).toBe(true);
       expect(Number.isInteger(claims.exp)).toBe(true);
-      expect((claims.exp as number) - Math.floor(claims.iat as number)).toBe(
-        900,
-      );
+      expect((claims.exp as number) - (claims.iat as number)).toBe(900);
       const raw = JSON.stringify({ header, claims });
       expect(raw).not.toContain(session.user.password);
       expect(raw).not.toContain(TEST_SECRET);

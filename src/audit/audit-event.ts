@@ -8,6 +8,7 @@ export const AUDIT_EVENT_TYPES = [
   'logout_all',
   'session_revoked',
   'password_changed',
+  'password_change_failed',
   'user_created',
   'user_disabled',
   'user_deleted',
@@ -19,7 +20,19 @@ export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
 /** Why a login failed, as stored in `details.reason` (never the password, never the submitted login). */
 export type LoginFailureReason =
-  'unknown_user' | 'wrong_password' | 'disabled' | 'locked_out';
+  | 'unknown_user'
+  | 'wrong_password'
+  | 'disabled'
+  | 'locked_out'
+  /** The password was right, but the account was disabled, deleted or its password changed before the session was stored. */
+  | 'account_changed';
+
+/**
+ * Why a password change was refused, as stored in `details.reason`: the current password was wrong, the account
+ * was locked, the new password broke the policy, or anything else (`error`).
+ */
+export type PasswordChangeFailureReason =
+  'wrong_password' | 'locked_out' | 'invalid_new_password' | 'error';
 
 /** The caller's address and user agent, as `@ClientContext()` provides them. */
 export interface AuditClient {

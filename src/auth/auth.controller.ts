@@ -72,8 +72,11 @@ export class AuthController {
   })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiProblems(400, 401, 415)
-  refresh(@Body() body: RefreshTokenDto): Promise<TokenResponseDto> {
-    return this.auth.refresh(body.refresh_token);
+  refresh(
+    @Body() body: RefreshTokenDto,
+    @ClientContext() client: RequestClient,
+  ): Promise<TokenResponseDto> {
+    return this.auth.refresh(body.refresh_token, client);
   }
 
   @Post('logout')
@@ -84,8 +87,11 @@ export class AuthController {
       'The session ended; its refresh and access tokens are refused from now on',
   })
   @ApiProblems(401)
-  logout(@CurrentUser() user: Principal): Promise<void> {
-    return this.auth.logout(user);
+  logout(
+    @CurrentUser() user: Principal,
+    @ClientContext() client: RequestClient,
+  ): Promise<void> {
+    return this.auth.logout(user, client);
   }
 
   @Get('me')
@@ -96,6 +102,8 @@ export class AuthController {
     return UserResponseDto.from(await this.auth.me(user));
   }
 
+  // A login attempt in all but name: limited per address like login, and counted toward the account's lockout.
+  @RateLimited()
   @Post('password')
   @HttpCode(204)
   @ApiOperation({
@@ -107,11 +115,13 @@ export class AuthController {
   changePassword(
     @CurrentUser() user: Principal,
     @Body() body: ChangePasswordDto,
+    @ClientContext() client: RequestClient,
   ): Promise<void> {
     return this.auth.changePassword(
       user,
       body.current_password,
       body.new_password,
+      client,
     );
   }
 }

@@ -1,7 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { AuditService } from 'src/audit/audit.service';
-import type { LoginFailureReason } from 'src/audit/audit-event';
+import type {
+  LoginFailureReason,
+  PasswordChangeFailureReason,
+} from 'src/audit/audit-event';
 import type { RequestClient } from 'src/common/client-context.decorator';
 import { DomainValidationError, NotFoundError } from 'src/common/domain-error';
 import { authConfig } from 'src/config/auth.config';
@@ -92,19 +95,38 @@ export class AuthService {
       );
       throw new InvalidCredentialsError();
     }
+    // Stored only if the account is still enabled and still has the password just checked: a disable or a
+    // password change that landed while this login waited for its hash wins.
+    const pair = await this.sessions
+      .createSession(
+        { id: credentials.user.id, passwordHash: credentials.passwordHash },
+        client,
+      )
+      .catch(async (error: unknown) => {
+        await attempt.abandoned();
+        throw error;
+      });
+    if (!pair) {
+      await attempt.failed();
+      this.loginFailed('account_changed', credentials.user.id, client);
+      throw new InvalidCredentialsError();
+    }
     await attempt.succeeded();
     this.metrics.loginOutcome('succeeded');
-    return this.sessions.createSession(credentials.user, client);
+    return pair;
   }
 
-  async refresh(refreshToken: string): Promise<TokenPair> {
-    const { pair, outcome } = await this.sessions.refresh(refreshToken);
+  async refresh(
+    refreshToken: string,
+    client: RequestClient,
+  ): Promise<TokenPair> {
+    const { pair, outcome } = await this.sessions.refresh(refreshToken, client);
     this.metrics.refreshOutcome(outcome);
     return pair;
   }
 
-  logout(principal: Principal): Promise<void> {
-    return this.sessions.logout(principal.userId, principal.sessionId);
+  logout(principal: Principal, client: RequestClient): Promise<void> {
+    return this.sessions.logout(principal.userId, principal.sessionId, client);
   }
 
   async me(principal: Principal): Promise<User> {
@@ -113,23 +135,28 @@ export class AuthService {
     return user;
   }
 
-  /** Changes the password and ends every other session; the current one stays signed in. */
+  /** Changes the password and ends every other session; the current one stays signed in. Every refusal is audited. */
   async changePassword(
     principal: Principal,
     currentPassword: string,
     newPassword: string,
+    client: RequestClient,
   ): Promise<void> {
-    const credentials = await this.users.findCredentialsById(principal.userId);
-    if (!credentials) throw new NotFoundError('The user no longer exists.');
-    if (
-      !(await this.passwords.verify(credentials.passwordHash, currentPassword))
-    )
-      throw new WrongCurrentPasswordError();
-    this.checkPasswordPolicy('new_password', newPassword);
-    await this.users.setPasswordHash(
-      principal.userId,
-      await this.passwords.hash(newPassword),
-    );
+    const passwordHash = await this.checkPasswordChange(
+      principal,
+      currentPassword,
+      newPassword,
+    ).catch((error: unknown) => {
+      this.audit.record({
+        type: 'password_change_failed',
+        userId: principal.userId,
+        sessionId: principal.sessionId,
+        client,
+        details: { reason: passwordChangeFailure(error) },
+      });
+      throw error;
+    });
+    await this.users.setPasswordHash(principal.userId, passwordHash);
     await this.sessions.revokeAllSessions(
       principal.userId,
       'password_changed',
@@ -139,7 +166,42 @@ export class AuthService {
       type: 'password_changed',
       userId: principal.userId,
       sessionId: principal.sessionId,
+      client,
     });
+  }
+
+  /**
+   * Checks the current password as a login attempt (same per-account lockout, reserved before the hash), so a
+   * stolen access token is no way to guess the password online; resolves to the new password's hash.
+   */
+  private async checkPasswordChange(
+    principal: Principal,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<string> {
+    // First, so that a request the policy refuses costs no hash and no attempt.
+    this.checkPasswordPolicy('new_password', newPassword);
+    const credentials = await this.users.findCredentialsById(principal.userId);
+    if (!credentials) throw new NotFoundError('The user no longer exists.');
+    const attempt = await this.loginAttempts.begin({
+      accountId: principal.userId,
+    });
+    let valid: boolean;
+    try {
+      valid = await this.passwords.verify(
+        credentials.passwordHash,
+        currentPassword,
+      );
+    } catch (error) {
+      await attempt.abandoned();
+      throw error;
+    }
+    if (!valid) {
+      await attempt.failed();
+      throw new WrongCurrentPasswordError();
+    }
+    await attempt.succeeded();
+    return this.passwords.hash(newPassword);
   }
 
   /** Counted and audited with the reason; the submitted login and password are never recorded. */
@@ -165,4 +227,11 @@ export class AuthService {
       );
     }
   }
+}
+
+function passwordChangeFailure(error: unknown): PasswordChangeFailureReason {
+  if (error instanceof WrongCurrentPasswordError) return 'wrong_password';
+  if (error instanceof TooManyLoginAttemptsError) return 'locked_out';
+  if (error instanceof DomainValidationError) return 'invalid_new_password';
+  return 'error';
 }

@@ -98,11 +98,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       typeof claims.iat !== 'number' ||
       typeof claims.exp !== 'number' ||
       typeof claims.username !== 'string' ||
-      !Array.isArray(claims.roles)
+      !Array.isArray(claims.roles) ||
+      !Number.isSafeInteger(claims.token_version)
     ) {
       throw new InvalidAccessTokenError('invalid');
     }
-    if (this.revocations.isRevoked(claims.sid, claims.sub, claims.iat))
+    const tokenVersion = claims.token_version as number;
+    if (this.revocations.isRevoked(claims.sid, claims.sub, tokenVersion))
       throw new InvalidAccessTokenError('revoked');
     const principal: Principal = {
       userId: claims.sub,
@@ -112,6 +114,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       tokenId: claims.jti,
       issuedAt: claims.iat,
       expiresAt: claims.exp,
+      tokenVersion,
     };
     const key = this.keys.findKey(decoded.header.kid);
     const token = extractToken(request);
@@ -133,7 +136,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       this.revocations.isRevoked(
         principal.sessionId,
         principal.userId,
-        principal.issuedAt,
+        principal.tokenVersion,
       )
     )
       return 'revoked';

@@ -9,4 +9,6 @@ export interface Principal {
   tokenId: string;
   issuedAt: number;
   expiresAt: number;
+  /** The user's token version the token was signed with (see AccessTokenClaims.token_version). */
+  tokenVersion: number;
 }

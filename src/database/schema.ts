@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   boolean,
   index,
+  integer,
   jsonb,
   pgTable,
   primaryKey,
@@ -26,6 +27,12 @@ export const users = pgTable(
       .notNull()
       .default(sql`'{user}'::text[]`),
     disabled: boolean('disabled').notNull().default(false),
+    /**
+     * Raised by every change that voids the user's outstanding access tokens (role change, disable). Tokens carry
+     * the version they were signed with; the revocation set refuses those below the user's cut-off version, which
+     * keeps "tokens issued before the change are void" exact with whole-second `iat`.
+     */
+    tokenVersion: integer('token_version').notNull().default(0),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
@@ -85,8 +92,9 @@ export const refreshTokens = pgTable(
 
 /**
  * Durable copy of the in-memory revocation set: ended sessions (`kind = 'session'`) and users whose access
- * tokens issued before `not_before` are void (`kind = 'user'`). A row is needed only while an access token it
- * voids could still be unexpired, so `keep_until` is the revocation time plus the access-token lifetime.
+ * tokens signed with a `token_version` below `min_token_version` are void (`kind = 'user'`). `not_before` is when
+ * the revocation was made. A row is needed only while an access token it voids could still be unexpired, so
+ * `keep_until` is the revocation time plus the access-token lifetime.
  */
 export const revocations = pgTable(
   'revocations',
@@ -94,6 +102,7 @@ export const revocations = pgTable(
     kind: text('kind', { enum: ['session', 'user'] }).notNull(),
     subjectId: uuid('subject_id').notNull(),
     notBefore: timestamptz('not_before').notNull(),
+    minTokenVersion: integer('min_token_version'),
     keepUntil: timestamptz('keep_until').notNull(),
   },
   (t) => [

@@ -13,6 +13,7 @@ export interface AccessTokenSubject {
   userId: string;
   username: string;
   roles: string[];
+  tokenVersion: number;
   sessionId: string;
   /** The session's absolute end: no access token outlives its session. */
   sessionExpiresAt: Date;
@@ -39,10 +40,9 @@ export class AccessTokenService {
   }
 
   sign(subject: AccessTokenSubject): IssuedAccessToken {
-    const nowMs = this.clock.now().getTime();
-    const iat = Math.floor(nowMs) / 1000;
+    const iat = Math.floor(this.clock.now().getTime() / 1000);
     const exp = Math.min(
-      Math.floor(nowMs / 1000) + this.config.accessTtlSeconds,
+      iat + this.config.accessTtlSeconds,
       Math.floor(subject.sessionExpiresAt.getTime() / 1000),
     );
     const claims: AccessTokenClaims = {
@@ -55,6 +55,7 @@ export class AccessTokenService {
       exp,
       username: subject.username,
       roles: subject.roles,
+      token_version: subject.tokenVersion,
     };
     const key = this.keys.currentKey();
     const token = this.jwt.sign(claims, {
@@ -65,7 +66,7 @@ export class AccessTokenService {
     });
     return {
       token,
-      expiresIn: Math.max(0, exp - Math.floor(nowMs / 1000)),
+      expiresIn: Math.max(0, exp - iat),
       claims,
     };
   }

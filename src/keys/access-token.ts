@@ -5,11 +5,16 @@ export interface AccessTokenClaims {
   sub: string;
   sid: string;
   jti: string;
-  /** Seconds since the epoch, with millisecond precision so a revocation "before T" is exact. */
+  /** Whole seconds since the epoch (RFC 7519 NumericDate), as `exp`. */
   iat: number;
   exp: number;
   username: string;
   roles: string[];
+  /**
+   * The user's token version when this token was signed. A role change or disable raises it, and the revocation
+   * set refuses tokens below the new version: exact where a cut-off by `iat` (whole seconds) could not be.
+   */
+  token_version: number;
 }
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';

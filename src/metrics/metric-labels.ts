@@ -1,6 +1,11 @@
 /** Why a login ended as it did; `succeeded` is the only success. */
 export type LoginOutcome =
-  'succeeded' | 'unknown_user' | 'wrong_password' | 'disabled' | 'locked_out';
+  | 'succeeded'
+  | 'unknown_user'
+  | 'wrong_password'
+  | 'disabled'
+  | 'locked_out'
+  | 'account_changed';
 
 export const LOGIN_OUTCOMES: readonly LoginOutcome[] = [
   'succeeded',
@@ -8,6 +13,7 @@ export const LOGIN_OUTCOMES: readonly LoginOutcome[] = [
   'wrong_password',
   'disabled',
   'locked_out',
+  'account_changed',
 ];
 
 /** `rotated`: a new pair; `grace`: a concurrent duplicate answered with the same pair; `reuse`: session ended. */

@@ -117,8 +117,15 @@ export class OAuthService {
   private liveAccessClaims(token: string): AccessTokenClaims | undefined {
     if (token.split('.').length !== 3) return undefined;
     const claims = this.accessTokens.verify(token);
-    if (!claims || typeof claims.sid !== 'string') return undefined;
-    if (this.revocations.isRevoked(claims.sid, claims.sub, claims.iat))
+    if (
+      !claims ||
+      typeof claims.sid !== 'string' ||
+      !Number.isSafeInteger(claims.token_version)
+    )
+      return undefined;
+    if (
+      this.revocations.isRevoked(claims.sid, claims.sub, claims.token_version)
+    )
       return undefined;
     return claims;
   }
@@ -134,7 +141,7 @@ export class OAuthService {
       username: claims.username,
       roles: claims.roles,
       exp: claims.exp,
-      iat: Math.floor(claims.iat),
+      iat: claims.iat,
       iss: claims.iss,
       aud: claims.aud,
       sid: claims.sid,

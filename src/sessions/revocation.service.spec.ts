@@ -11,6 +11,23 @@ import type {
 } from './revocations.repository';
 
 const CHANNEL = 'gatehouse:revocations';
+/** Canonical UUIDs, as the database returns them (wire messages with anything else are refused). */
+const ID = {
+  s1: '00000000-0000-4000-8000-000000000001',
+  s2: '00000000-0000-4000-8000-000000000002',
+  s3: '00000000-0000-4000-8000-000000000003',
+  s9: '00000000-0000-4000-8000-000000000004',
+  live: '00000000-0000-4000-8000-000000000005',
+  gone: '00000000-0000-4000-8000-000000000006',
+  missed: '00000000-0000-4000-8000-000000000007',
+  late: '00000000-0000-4000-8000-000000000008',
+  any: '00000000-0000-4000-8000-000000000009',
+  x: '00000000-0000-4000-8000-000000000010',
+  u1: '00000000-0000-4000-8000-000000000011',
+  u2: '00000000-0000-4000-8000-000000000012',
+  u9: '00000000-0000-4000-8000-000000000013',
+};
+
 const ACCESS_TTL = 900;
 const TOLERANCE = 5;
 /** How long an entry must be kept: the access-token lifetime, the verification tolerance and a second. */
@@ -114,60 +131,66 @@ describe(RevocationService.name, () => {
 
   it('refuses every token of a revoked session and nothing else', async () => {
     const { service, repository, clock } = setup();
-    const iat = clock.now().getTime() / 1000;
-    expect(service.isRevoked('s1', 'u1', iat)).toBe(false);
+    expect(service.isRevoked(ID.s1, ID.u1, 0)).toBe(false);
 
-    await service.revokeSessions(['s1', 's2']);
+    await service.revokeSessions([ID.s1, ID.s2]);
 
-    expect(service.isRevoked('s1', 'u1', iat)).toBe(true);
-    expect(service.isRevoked('s2', 'u1', iat + 60)).toBe(true);
-    expect(service.isRevoked('s3', 'u1', iat)).toBe(false);
-    expect(repository.rows.get('session:s1')).toEqual({
+    expect(service.isRevoked(ID.s1, ID.u1, 0)).toBe(true);
+    expect(service.isRevoked(ID.s2, ID.u1, 7)).toBe(true);
+    expect(service.isRevoked(ID.s3, ID.u1, 0)).toBe(false);
+    expect(repository.rows.get(`session:${ID.s1}`)).toEqual({
       kind: 'session',
-      subjectId: 's1',
+      subjectId: ID.s1,
       notBefore: clock.now(),
       keepUntil: new Date(clock.ms + KEEP_SECONDS * 1000),
     });
   });
 
-  it('voids a user’s tokens issued before the cut-off but not those issued at or after it', async () => {
-    const { service, clock } = setup();
-    const cut = clock.now().getTime();
-    await service.revokeUserTokens('u1');
+  it('voids a user’s tokens signed below the cut-off version but not those at or above it', async () => {
+    const { service } = setup();
+    await service.revokeUserTokens(ID.u1, 3);
 
-    expect(service.isRevoked('s1', 'u1', (cut - 1) / 1000)).toBe(true);
-    expect(service.isRevoked('s1', 'u1', cut / 1000)).toBe(false);
-    expect(service.isRevoked('s1', 'u1', (cut + 1) / 1000)).toBe(false);
-    expect(service.isRevoked('s1', 'u2', (cut - 1) / 1000)).toBe(false);
+    expect(service.isRevoked(ID.s1, ID.u1, 2)).toBe(true);
+    expect(service.isRevoked(ID.s1, ID.u1, 3)).toBe(false);
+    expect(service.isRevoked(ID.s1, ID.u1, 4)).toBe(false);
+    expect(service.isRevoked(ID.s1, ID.u2, 2)).toBe(false);
+  });
 
-    clock.advance(10);
-    await service.revokeUserTokens('u1');
-    expect(service.isRevoked('s1', 'u1', (cut + 5_000) / 1000)).toBe(true);
+  it('keeps the highest cut-off version when an older revocation arrives late', async () => {
+    const { service } = setup();
+    await service.revokeUserTokens(ID.u1, 5);
+    await service.revokeUserTokens(ID.u1, 2);
+    expect(service.isRevoked(ID.s1, ID.u1, 4)).toBe(true);
+    expect(service.isRevoked(ID.s1, ID.u1, 5)).toBe(false);
   });
 
   it('keeps an entry only while a token it voids can still be valid', async () => {
     const { service, clock } = setup();
-    await service.revokeSessions(['s1']);
-    await service.revokeUserTokens('u1');
+    await service.revokeSessions([ID.s1]);
+    await service.revokeUserTokens(ID.u1, 1);
 
     clock.advance(KEEP_SECONDS - 1);
     service.sweep();
     expect(service.size).toEqual({ sessions: 1, users: 1 });
-    expect(service.isRevoked('s1', 'u9', 0)).toBe(true);
+    expect(service.isRevoked(ID.s1, ID.u9, 0)).toBe(true);
 
     clock.advance(1);
     service.sweep();
     expect(service.size).toEqual({ sessions: 0, users: 0 });
-    expect(service.isRevoked('s1', 'u9', 0)).toBe(false);
+    expect(service.isRevoked(ID.s1, ID.u9, 0)).toBe(false);
   });
 
-  it('refuses the tokens in this process even when the durable write fails', async () => {
-    const { service, repository } = setup();
+  it('fails the revocation and keeps nothing in memory alone when the durable write fails', async () => {
+    const { service, repository, publish } = setup({ redis: true });
     repository.failWrites = true;
-    await expect(service.revokeSessions(['s1'])).rejects.toThrow(
+    await expect(service.revokeSessions([ID.s1])).rejects.toThrow(
       'database down',
     );
-    expect(service.isRevoked('s1', 'u1', 0)).toBe(true);
+    await expect(service.revokeUserTokens(ID.u1, 1)).rejects.toThrow(
+      'database down',
+    );
+    expect(service.size).toEqual({ sessions: 0, users: 0 });
+    expect(publish).not.toHaveBeenCalled();
   });
 
   it('loads the live part of the durable set at start', async () => {
@@ -175,31 +198,33 @@ describe(RevocationService.name, () => {
     const clock = new FakeClock();
     const live = new Date(clock.ms + 60_000);
     const gone = new Date(clock.ms - 1);
-    repository.rows.set('session:live', {
+    repository.rows.set(`session:${ID.live}`, {
       kind: 'session',
-      subjectId: 'live',
+      subjectId: ID.live,
       notBefore: clock.now(),
       keepUntil: live,
     });
-    repository.rows.set('session:gone', {
+    repository.rows.set(`session:${ID.gone}`, {
       kind: 'session',
-      subjectId: 'gone',
+      subjectId: ID.gone,
       notBefore: clock.now(),
       keepUntil: gone,
     });
-    repository.rows.set('user:u1', {
+    repository.rows.set(`user:${ID.u1}`, {
       kind: 'user',
-      subjectId: 'u1',
+      subjectId: ID.u1,
       notBefore: clock.now(),
+      minTokenVersion: 2,
       keepUntil: live,
     });
     const { service } = track(setup({ repository, clock }));
 
     await service.onApplicationBootstrap();
 
-    expect(service.isRevoked('live', 'x', 0)).toBe(true);
-    expect(service.isRevoked('gone', 'x', 0)).toBe(false);
-    expect(service.isRevoked('any', 'u1', clock.ms / 1000 - 1)).toBe(true);
+    expect(service.isRevoked(ID.live, ID.x, 0)).toBe(true);
+    expect(service.isRevoked(ID.gone, ID.x, 0)).toBe(false);
+    expect(service.isRevoked(ID.any, ID.u1, 1)).toBe(true);
+    expect(service.isRevoked(ID.any, ID.u1, 2)).toBe(false);
   });
 
   it('publishes revocations and applies those another instance publishes', async () => {
@@ -209,8 +234,8 @@ describe(RevocationService.name, () => {
     await receiver.service.onApplicationBootstrap();
     expect(receiver.subscriber?.subscribe).toHaveBeenCalledWith(CHANNEL);
 
-    await sender.service.revokeSessions(['s1']);
-    await sender.service.revokeUserTokens('u1');
+    await sender.service.revokeSessions([ID.s1]);
+    await sender.service.revokeUserTokens(ID.u1, 4);
 
     expect(sender.publish).toHaveBeenCalledTimes(2);
     for (const [channel, message] of sender.publish!.mock.calls as [
@@ -220,24 +245,68 @@ describe(RevocationService.name, () => {
       expect(channel).toBe(CHANNEL);
       receiver.subscriber!.emit('message', channel, message);
     }
-    expect(receiver.service.isRevoked('s1', 'u2', 0)).toBe(true);
-    expect(
-      receiver.service.isRevoked('s9', 'u1', sender.clock.ms / 1000 - 1),
-    ).toBe(true);
-    expect(receiver.service.isRevoked('s9', 'u1', sender.clock.ms / 1000)).toBe(
-      false,
+    expect(receiver.service.isRevoked(ID.s1, ID.u2, 0)).toBe(true);
+    expect(receiver.service.isRevoked(ID.s9, ID.u1, 3)).toBe(true);
+    expect(receiver.service.isRevoked(ID.s9, ID.u1, 4)).toBe(false);
+  });
+
+  it('keeps a forged far-future revocation message no longer than one access-token lifetime', async () => {
+    const { service, subscriber, clock } = track(setup({ redis: true }));
+    await service.onApplicationBootstrap();
+    const forever = clock.ms + 10 * 365 * 86_400_000;
+    subscriber!.emit(
+      'message',
+      CHANNEL,
+      JSON.stringify([
+        { k: 'session', id: ID.s1, nb: clock.ms, ku: forever },
+        { k: 'user', id: ID.u1, nb: clock.ms, ku: forever, v: 2 ** 40 },
+      ]),
     );
+    expect(service.isRevoked(ID.s1, ID.u2, 0)).toBe(true);
+    expect(service.isRevoked(ID.s2, ID.u1, 5)).toBe(true);
+
+    clock.advance(KEEP_SECONDS - 1);
+    service.sweep();
+    expect(service.size).toEqual({ sessions: 1, users: 1 });
+    clock.advance(1);
+    service.sweep();
+    expect(service.size).toEqual({ sessions: 0, users: 0 });
+    expect(service.isRevoked(ID.s1, ID.u2, 0)).toBe(false);
+    expect(service.isRevoked(ID.s2, ID.u1, 5)).toBe(false);
   });
 
   it.each([
     ['not JSON', 'nope'],
-    ['not a list', '{"k":"session","id":"s1","nb":1,"ku":2}'],
-    ['an unknown kind', '[{"k":"token","id":"s1","nb":1,"ku":9e15}]'],
+    ['not a list', `{"k":"session","id":"${ID.s1}","nb":1,"ku":2}`],
+    ['an unknown kind', `[{"k":"token","id":"${ID.s1}","nb":1,"ku":9e15}]`],
     ['a missing id', '[{"k":"session","nb":1,"ku":9e15}]'],
-    ['a non-numeric time', '[{"k":"session","id":"s1","nb":1,"ku":"later"}]'],
+    [
+      'an id that is not a UUID',
+      '[{"k":"session","id":"s1","nb":1,"ku":9e15}]',
+    ],
+    [
+      'an id in upper case',
+      `[{"k":"session","id":"0F8FAD5B-D9CB-469F-A165-70867728950E","nb":1,"ku":9e15}]`,
+    ],
+    [
+      'a non-numeric time',
+      `[{"k":"session","id":"${ID.s1}","nb":1,"ku":"later"}]`,
+    ],
+    [
+      'a user cut-off without a version',
+      `[{"k":"user","id":"${ID.u1}","nb":1,"ku":9e15}]`,
+    ],
+    [
+      'a negative version',
+      `[{"k":"user","id":"${ID.u1}","nb":1,"ku":9e15,"v":-1}]`,
+    ],
+    [
+      'a fractional version',
+      `[{"k":"user","id":"${ID.u1}","nb":1,"ku":9e15,"v":1.5}]`,
+    ],
     [
       'one bad entry among good ones',
-      '[{"k":"session","id":"s1","nb":1,"ku":9e15},{"k":"session"}]',
+      `[{"k":"session","id":"${ID.s1}","nb":1,"ku":9e15},{"k":"session"}]`,
     ],
   ])('ignores a message that is %s', async (_label, message) => {
     const { service, subscriber } = track(setup({ redis: true }));
@@ -249,9 +318,9 @@ describe(RevocationService.name, () => {
   it('does not fail a revocation when publishing to Redis fails', async () => {
     const publish = jest.fn(() => Promise.reject(new Error('connection lost')));
     const { service, repository } = setup({ redis: true, publish });
-    await expect(service.revokeSessions(['s1'])).resolves.toBeUndefined();
-    expect(service.isRevoked('s1', 'u1', 0)).toBe(true);
-    expect(repository.rows.has('session:s1')).toBe(true);
+    await expect(service.revokeSessions([ID.s1])).resolves.toBeUndefined();
+    expect(service.isRevoked(ID.s1, ID.u1, 0)).toBe(true);
+    expect(repository.rows.has(`session:${ID.s1}`)).toBe(true);
     expect(Logger.prototype.error).toHaveBeenCalledWith(
       expect.stringContaining('connection lost'),
     );
@@ -274,16 +343,16 @@ describe(RevocationService.name, () => {
     expect(started).toBe(true);
 
     // Another instance revoked a session while this one could not hear it.
-    repository.rows.set('session:missed', {
+    repository.rows.set(`session:${ID.missed}`, {
       kind: 'session',
-      subjectId: 'missed',
+      subjectId: ID.missed,
       notBefore: clock.now(),
       keepUntil: new Date(clock.ms + 60_000),
     });
-    expect(service.isRevoked('missed', 'u1', 0)).toBe(false);
+    expect(service.isRevoked(ID.missed, ID.u1, 0)).toBe(false);
     subscriber!.emit('ready');
     await flush();
-    expect(service.isRevoked('missed', 'u1', 0)).toBe(true);
+    expect(service.isRevoked(ID.missed, ID.u1, 0)).toBe(true);
   });
 
   it('re-reads the durable set every minute when Redis is configured', async () => {
@@ -291,15 +360,15 @@ describe(RevocationService.name, () => {
     const { service, repository, clock } = track(setup({ redis: true }));
     await service.onApplicationBootstrap();
     const reads = repository.findLive.mock.calls.length;
-    repository.rows.set('session:late', {
+    repository.rows.set(`session:${ID.late}`, {
       kind: 'session',
-      subjectId: 'late',
+      subjectId: ID.late,
       notBefore: clock.now(),
       keepUntil: new Date(clock.ms + 600_000),
     });
     await jest.advanceTimersByTimeAsync(60_000);
     expect(repository.findLive.mock.calls.length).toBe(reads + 1);
-    expect(service.isRevoked('late', 'u1', 0)).toBe(true);
+    expect(service.isRevoked(ID.late, ID.u1, 0)).toBe(true);
   });
 
   it('purges durable entries in bounded batches until a batch comes back short', async () => {

@@ -24,13 +24,19 @@ interface WireEntry {
   id: string;
   nb: number;
   ku: number;
+  /** The cut-off token version, for `k: 'user'`. */
+  v?: number;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The in-process revocation set the global guard consults on every request, so that a protected request in
- * steady state never queries the database. It holds ended session ids and per-user "tokens issued before T are
- * void" cut-offs, each only until every access token it could void has expired (bounded memory).
- * Durable in the `revocations` table (loaded at start) and spread to other instances over Redis pub/sub.
+ * steady state never queries the database. It holds ended session ids and per-user "tokens signed before version
+ * V are void" cut-offs, each only until every access token it could void has expired (bounded memory).
+ * Durable in the `revocations` table (written first, loaded at start) and spread to other instances over Redis
+ * pub/sub. Every entry, whatever its source, is kept at most one access-token lifetime from now, so a forged or
+ * corrupt entry cannot refuse a user's tokens for longer than that.
  */
 @Injectable()
 export class RevocationService
@@ -39,10 +45,10 @@ export class RevocationService
   private readonly logger = new Logger(RevocationService.name);
   /** session id → keep-until (ms) */
   private readonly sessions = new Map<string, number>();
-  /** user id → { notBefore (ms), keepUntil (ms) } */
+  /** user id → { minTokenVersion, keepUntil (ms) } */
   private readonly users = new Map<
     string,
-    { notBefore: number; keepUntil: number }
+    { minTokenVersion: number; keepUntil: number }
   >();
   private readonly userListeners: ((userId: string) => void)[] = [];
   private sweepTimer?: NodeJS.Timeout;
@@ -105,11 +111,11 @@ export class RevocationService
     );
   }
 
-  /** True when an access token of this session and user, issued at `iatSeconds`, must be refused. */
-  isRevoked(sessionId: string, userId: string, iatSeconds: number): boolean {
+  /** True when an access token of this session and user, signed with `tokenVersion`, must be refused. */
+  isRevoked(sessionId: string, userId: string, tokenVersion: number): boolean {
     if (this.sessions.has(sessionId)) return true;
     const cut = this.users.get(userId);
-    return cut !== undefined && iatSeconds * 1000 < cut.notBefore;
+    return cut !== undefined && tokenVersion < cut.minTokenVersion;
   }
 
   async revokeSessions(sessionIds: string[]): Promise<void> {
@@ -126,14 +132,21 @@ export class RevocationService
     );
   }
 
-  /** Voids every access token of the user issued before now (role change, disable, delete). */
-  async revokeUserTokens(userId: string): Promise<void> {
+  /**
+   * Voids every access token of the user signed with a token version below `minTokenVersion` (role change,
+   * disable, delete): the version the database holds after the change.
+   */
+  async revokeUserTokens(
+    userId: string,
+    minTokenVersion: number,
+  ): Promise<void> {
     const now = this.clock.now();
     await this.record([
       {
         kind: 'user',
         subjectId: userId,
         notBefore: now,
+        minTokenVersion,
         keepUntil: this.keepUntil(now),
       },
     ]);
@@ -156,16 +169,22 @@ export class RevocationService
     );
   }
 
+  /**
+   * Durable first: when the write fails the caller's request fails, and nothing is kept only in this process's
+   * memory (which a restart or another instance would not know of).
+   */
   private async record(entries: RevocationEntry[]): Promise<void> {
-    // Memory first: this instance refuses the tokens even if the write below fails.
-    entries.forEach((entry) => this.apply(entry));
     await this.repository.upsert(entries);
+    entries.forEach((entry) => this.apply(entry));
     if (this.redis.client) {
       const wire: WireEntry[] = entries.map((e) => ({
         k: e.kind,
         id: e.subjectId,
         nb: e.notBefore.getTime(),
         ku: e.keepUntil.getTime(),
+        ...(e.minTokenVersion === null || e.minTokenVersion === undefined
+          ? {}
+          : { v: e.minTokenVersion }),
       }));
       await this.redis.client
         .publish(CHANNEL, JSON.stringify(wire))
@@ -193,6 +212,7 @@ export class RevocationService
         kind: w.k,
         subjectId: w.id,
         notBefore: new Date(w.nb),
+        minTokenVersion: w.v ?? null,
         keepUntil: new Date(w.ku),
       }),
     );
@@ -207,7 +227,11 @@ export class RevocationService
   }
 
   private apply(entry: RevocationEntry): void {
-    const keepUntil = entry.keepUntil.getTime();
+    // No token lives longer than this, so no entry needs to: clamps forged or corrupt far-future entries.
+    const keepUntil = Math.min(
+      entry.keepUntil.getTime(),
+      this.keepUntil(this.clock.now()).getTime(),
+    );
     if (entry.kind === 'user')
       this.userListeners.forEach((listener) => listener(entry.subjectId));
     if (entry.kind === 'session') {
@@ -219,7 +243,10 @@ export class RevocationService
     }
     const previous = this.users.get(entry.subjectId);
     this.users.set(entry.subjectId, {
-      notBefore: Math.max(entry.notBefore.getTime(), previous?.notBefore ?? 0),
+      minTokenVersion: Math.max(
+        entry.minTokenVersion ?? 0,
+        previous?.minTokenVersion ?? 0,
+      ),
       keepUntil: Math.max(keepUntil, previous?.keepUntil ?? 0),
     });
   }
@@ -244,6 +271,7 @@ export class RevocationService
   }
 }
 
+/** Canonical (lower-case) UUIDs only, as the database returns them; a user cut-off needs its version. */
 function isWireEntry(value: unknown): value is WireEntry {
   const w = value as Partial<WireEntry> | null;
   return (
@@ -251,7 +279,9 @@ function isWireEntry(value: unknown): value is WireEntry {
     w !== null &&
     (w.k === 'session' || w.k === 'user') &&
     typeof w.id === 'string' &&
+    UUID.test(w.id) &&
     Number.isFinite(w.nb) &&
-    Number.isFinite(w.ku)
+    Number.isFinite(w.ku) &&
+    (w.k === 'session' || (Number.isSafeInteger(w.v) && (w.v as number) >= 0))
   );
 }

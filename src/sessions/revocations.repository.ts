@@ -8,7 +8,10 @@ export type RevocationKind = 'session' | 'user';
 export interface RevocationEntry {
   kind: RevocationKind;
   subjectId: string;
+  /** When the revocation was made. */
   notBefore: Date;
+  /** For `user`: tokens signed with a lower token version are void. */
+  minTokenVersion?: number | null;
   keepUntil: Date;
 }
 
@@ -25,6 +28,7 @@ export class RevocationsRepository {
         target: [revocations.kind, revocations.subjectId],
         set: {
           notBefore: sql`greatest(${revocations.notBefore}, excluded.not_before)`,
+          minTokenVersion: sql`greatest(${revocations.minTokenVersion}, excluded.min_token_version)`,
           keepUntil: sql`greatest(${revocations.keepUntil}, excluded.keep_until)`,
         },
       });

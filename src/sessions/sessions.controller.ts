@@ -1,11 +1,4 @@
-import {
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-} from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode } from '@nestjs/common';
 import {
   ApiNoContentResponse,
   ApiOkResponse,
@@ -15,6 +8,11 @@ import {
 import { CurrentUser } from 'src/auth/decorators/current-user.decorator';
 import type { Principal } from 'src/auth/principal';
 import { ApiProblems } from 'src/common/api-problems.decorator';
+import {
+  ClientContext,
+  type RequestClient,
+} from 'src/common/client-context.decorator';
+import { UuidParam } from 'src/common/uuid-param';
 import { SessionResponseDto } from './dto/session-response.dto';
 import { SessionsService } from './sessions.service';
 
@@ -66,8 +64,9 @@ export class SessionsController {
   @ApiProblems(400, 404)
   revokeSession(
     @CurrentUser() user: Principal,
-    @Param('id', ParseUUIDPipe) id: string,
+    @UuidParam() id: string,
+    @ClientContext() client: RequestClient,
   ): Promise<void> {
-    return this.sessions.revokeSession(user.userId, id);
+    return this.sessions.revokeSession(user.userId, id, client);
   }
 }

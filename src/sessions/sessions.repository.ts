@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { DRIZZLE, type Database } from 'src/database/database.types';
-import { refreshTokens, sessions, type SessionRow } from 'src/database/schema';
+import {
+  refreshTokens,
+  sessions,
+  users,
+  type SessionRow,
+} from 'src/database/schema';
 import type { Session } from './session';
 
 /** What a refresh needs in one read: the token, its session and the owner's current standing. */
@@ -10,7 +15,24 @@ export interface RefreshTokenLookup {
   consumedAt: Date | null;
   successor: string | null;
   session: Session;
-  user: { id: string; username: string; roles: string[]; disabled: boolean };
+  user: SessionOwnerRow & { disabled: boolean };
+}
+
+/** The owner's standing that access tokens are signed with. */
+export interface SessionOwnerRow {
+  id: string;
+  username: string;
+  roles: string[];
+  tokenVersion: number;
+}
+
+function toOwner(id: string, row: Record<string, unknown>): SessionOwnerRow {
+  return {
+    id,
+    username: row.username as string,
+    roles: parseTextArray(row.roles),
+    tokenVersion: Number(row.token_version),
+  };
 }
 
 function toSession(row: SessionRow): Session {
@@ -34,17 +56,40 @@ const date = (value: unknown): Date | null =>
 export class SessionsRepository {
   constructor(@Inject(DRIZZLE) private readonly db: Database) {}
 
-  /** Creates the session and its first refresh token in one statement. */
-  async createWithToken(session: Session, tokenHash: string): Promise<void> {
-    await this.db.execute(sql`
-      with created as (
+  /**
+   * Creates the session and its first refresh token in one statement, only while the owner still stands as the
+   * caller verified them: the row exists, is not disabled and (for a password login) still has the password hash
+   * that was checked. The owner's row is share-locked, so a concurrent disable, delete or password change either
+   * waits for this session (and then ends it) or is seen here (and no session is made). Returns the owner's
+   * current username, roles and token version, which the tokens are signed with; undefined when nothing was made.
+   */
+  async createWithToken(
+    session: Session,
+    tokenHash: string,
+    verifiedPasswordHash?: string,
+  ): Promise<SessionOwnerRow | undefined> {
+    const passwordUnchanged =
+      verifiedPasswordHash === undefined
+        ? sql`true`
+        : sql`password_hash = ${verifiedPasswordHash}`;
+    const result = await this.db.execute(sql`
+      with owner as (
+        select id, username, roles, token_version from ${users}
+        where id = ${session.userId} and not disabled and ${passwordUnchanged}
+        for share
+      ), created as (
         insert into ${sessions} (id, user_id, created_at, last_used_at, idle_expires_at, expires_at, user_agent, ip)
-        values (${session.id}, ${session.userId}, ${session.createdAt.toISOString()}, ${session.lastUsedAt.toISOString()},
-                ${session.idleExpiresAt.toISOString()}, ${session.expiresAt.toISOString()}, ${session.userAgent}, ${session.ip})
+        select ${session.id}, owner.id, ${session.createdAt.toISOString()}, ${session.lastUsedAt.toISOString()},
+               ${session.idleExpiresAt.toISOString()}, ${session.expiresAt.toISOString()}, ${session.userAgent}, ${session.ip}
+        from owner
         returning id
+      ), token as (
+        insert into ${refreshTokens} (session_id, token_hash, created_at)
+        select id, ${tokenHash}, ${session.createdAt.toISOString()} from created
       )
-      insert into ${refreshTokens} (session_id, token_hash, created_at)
-      select id, ${tokenHash}, ${session.createdAt.toISOString()} from created`);
+      select username, roles, token_version from owner`);
+    const row = result.rows[0];
+    return row && toOwner(session.userId, row);
   }
 
   /**
@@ -58,7 +103,7 @@ export class SessionsRepository {
     const result = await this.db.execute(sql`
       select rt.id as token_id, rt.consumed_at, rt.successor,
              s.id, s.user_id, s.created_at, s.last_used_at, s.idle_expires_at, s.expires_at, s.revoked_at, s.user_agent, s.ip,
-             u.username, u.roles, u.disabled
+             u.username, u.roles, u.disabled, u.token_version
       from refresh_tokens rt
       join sessions s on s.id = rt.session_id
       join users u on u.id = s.user_id
@@ -81,9 +126,7 @@ export class SessionsRepository {
         ip: (row.ip as string | null) ?? null,
       },
       user: {
-        id: row.user_id as string,
-        username: row.username as string,
-        roles: parseTextArray(row.roles),
+        ...toOwner(row.user_id as string, row),
         disabled: row.disabled === true || row.disabled === 't',
       },
     };
@@ -91,11 +134,15 @@ export class SessionsRepository {
 
   /**
    * Consumes the token and inserts its successor atomically: the conditional UPDATE lets exactly one of any
-   * number of concurrent rotations win; the losers get no row back. Returns false when this call lost the race or
-   * the session ended meanwhile.
+   * number of concurrent rotations win; the losers get no row back. It rotates only while the owner is enabled
+   * and still at the token version the new pair was signed with (share-locked, as at session creation), so a
+   * refresh in flight cannot outlive a disable or hand out roles a change has just replaced. Returns false when
+   * this call lost the race, the session ended or the owner changed meanwhile.
    */
   async rotate(input: {
     tokenId: string;
+    userId: string;
+    tokenVersion: number;
     sealedSuccessor: string;
     newTokenHash: string;
     now: Date;
@@ -103,9 +150,13 @@ export class SessionsRepository {
   }): Promise<boolean> {
     const now = input.now.toISOString();
     const result = await this.db.execute(sql`
-      with consumed as (
+      with owner as (
+        select id from users
+        where id = ${input.userId} and not disabled and token_version = ${input.tokenVersion}
+        for share
+      ), consumed as (
         update refresh_tokens set consumed_at = ${now}, successor = ${input.sealedSuccessor}
-        where id = ${input.tokenId} and consumed_at is null
+        where id = ${input.tokenId} and consumed_at is null and exists (select 1 from owner)
         returning session_id
       ), touched as (
         update sessions set last_used_at = ${now}, idle_expires_at = ${input.idleExpiresAt.toISOString()}
@@ -155,59 +206,49 @@ export class SessionsRepository {
     return rows.map(toSession);
   }
 
-  /** Ends one session of a user; returns false when there is no such live session of that user. */
-  async revokeOne(
+  /** The id, as stored, of a session of this user that has not been ended; undefined for anyone else's. */
+  async findOpenId(
     userId: string,
     sessionId: string,
-    reason: string,
-    now: Date,
-  ): Promise<boolean> {
-    const rows = await this.db
-      .update(sessions)
-      .set({ revokedAt: now, revokedReason: reason })
+  ): Promise<string | undefined> {
+    const [row] = await this.db
+      .select({ id: sessions.id })
+      .from(sessions)
       .where(
         and(
           eq(sessions.id, sessionId),
           eq(sessions.userId, userId),
           isNull(sessions.revokedAt),
         ),
-      )
-      .returning({ id: sessions.id });
-    return rows.length > 0;
+      );
+    return row?.id;
   }
 
-  async revokeById(
-    sessionId: string,
-    reason: string,
-    now: Date,
-  ): Promise<boolean> {
-    const rows = await this.db
-      .update(sessions)
-      .set({ revokedAt: now, revokedReason: reason })
-      .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
-      .returning({ id: sessions.id });
-    return rows.length > 0;
-  }
-
-  /** Ends every session of a user except `keepSessionId`; returns the ids ended. */
-  async revokeAllOf(
+  /** The ids of every session of a user that has not been ended, except `keepSessionId`. */
+  async findOpenIdsOf(
     userId: string,
-    reason: string,
-    now: Date,
     keepSessionId?: string,
   ): Promise<string[]> {
     const rows = await this.db
-      .update(sessions)
-      .set({ revokedAt: now, revokedReason: reason })
+      .select({ id: sessions.id })
+      .from(sessions)
       .where(
         and(
           eq(sessions.userId, userId),
           isNull(sessions.revokedAt),
           keepSessionId ? ne(sessions.id, keepSessionId) : undefined,
         ),
-      )
-      .returning({ id: sessions.id });
+      );
     return rows.map((r) => r.id);
+  }
+
+  /** Ends these sessions (those not ended already); refresh tokens of an ended session are refused. */
+  async end(sessionIds: string[], reason: string, now: Date): Promise<void> {
+    if (sessionIds.length === 0) return;
+    await this.db
+      .update(sessions)
+      .set({ revokedAt: now, revokedReason: reason })
+      .where(and(inArray(sessions.id, sessionIds), isNull(sessions.revokedAt)));
   }
 
   /**

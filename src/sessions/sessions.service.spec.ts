@@ -20,6 +20,7 @@ import type {
 import { SessionsService } from './sessions.service';
 
 const NOW = new Date('2026-01-01T12:00:00Z');
+const CLIENT = { ip: '203.0.113.9', userAgent: 'spec' };
 
 class FixedClock extends Clock {
   now(): Date {
@@ -50,7 +51,13 @@ function lookup(
     consumedAt: null,
     successor: null,
     session: session(),
-    user: { id: 'user-1', username: 'alice', roles: ['user'], disabled: false },
+    user: {
+      id: 'user-1',
+      username: 'alice',
+      roles: ['user'],
+      tokenVersion: 0,
+      disabled: false,
+    },
     ...overrides,
   };
 }
@@ -60,9 +67,10 @@ function setup(found: RefreshTokenLookup | undefined) {
     findRefreshToken: jest.fn(() => Promise.resolve(found)),
     rotate: jest.fn(() => Promise.resolve(true)),
     findTokenState: jest.fn(),
-    revokeById: jest.fn(() => Promise.resolve(true)),
+    end: jest.fn(() => Promise.resolve()),
   };
   const revocations = { revokeSessions: jest.fn(() => Promise.resolve()) };
+  const audit = { record: jest.fn() };
   const accessTokens = {
     sign: jest.fn(() => ({ token: 'new.access.token', expiresIn: 900 })),
   };
@@ -77,11 +85,11 @@ function setup(found: RefreshTokenLookup | undefined) {
     revocations as unknown as RevocationService,
     accessTokens as unknown as AccessTokenService,
     new FixedClock(),
-    { record: jest.fn() } as unknown as AuditService,
+    audit as unknown as AuditService,
     { refreshOutcome: jest.fn() } as unknown as MetricsService,
     config,
   );
-  return { service, repository, revocations, accessTokens };
+  return { service, repository, revocations, accessTokens, audit };
 }
 
 describe(SessionsService.name, () => {
@@ -92,7 +100,7 @@ describe(SessionsService.name, () => {
 
   it('refuses a malformed token without touching the database', async () => {
     const { service, repository } = setup(lookup());
-    await expect(service.refresh('not-a-token')).rejects.toBeInstanceOf(
+    await expect(service.refresh('not-a-token', CLIENT)).rejects.toBeInstanceOf(
       InvalidRefreshTokenError,
     );
     expect(repository.findRefreshToken).not.toHaveBeenCalled();
@@ -101,7 +109,7 @@ describe(SessionsService.name, () => {
   it('looks the token up by its hash and rotates it once', async () => {
     const { service, repository } = setup(lookup());
     const presented = generateRefreshToken();
-    const { pair, outcome } = await service.refresh(presented);
+    const { pair, outcome } = await service.refresh(presented, CLIENT);
     expect(outcome).toBe('rotated');
     expect(repository.findRefreshToken).toHaveBeenCalledWith(
       hashRefreshToken(presented),
@@ -132,7 +140,7 @@ describe(SessionsService.name, () => {
       successor: sealSuccessor(presented, winners),
       sessionRevokedAt: null,
     });
-    await expect(service.refresh(presented)).resolves.toEqual({
+    await expect(service.refresh(presented, CLIENT)).resolves.toEqual({
       pair: winners,
       outcome: 'grace',
     });
@@ -153,28 +161,34 @@ describe(SessionsService.name, () => {
         sessionRevokedAt: NOW,
       });
     });
-    await expect(service.refresh(presented)).rejects.toBeInstanceOf(
+    await expect(service.refresh(presented, CLIENT)).rejects.toBeInstanceOf(
       InvalidRefreshTokenError,
     );
   });
 
   it('ends the session when a consumed token is presented after the grace window', async () => {
     const presented = generateRefreshToken();
-    const { service, repository, revocations } = setup(
+    const { service, repository, revocations, audit } = setup(
       lookup({
         consumedAt: new Date(NOW.getTime() - 10_001),
         successor: sealSuccessor(presented, { any: 'pair' }),
       }),
     );
-    await expect(service.refresh(presented)).rejects.toBeInstanceOf(
+    await expect(service.refresh(presented, CLIENT)).rejects.toBeInstanceOf(
       InvalidRefreshTokenError,
     );
-    expect(repository.revokeById).toHaveBeenCalledWith(
-      'session-1',
+    expect(repository.end).toHaveBeenCalledWith(
+      ['session-1'],
       'refresh_token_reuse',
       NOW,
     );
     expect(revocations.revokeSessions).toHaveBeenCalledWith(['session-1']);
+    expect(audit.record).toHaveBeenCalledWith({
+      type: 'refresh_reuse_detected',
+      userId: 'user-1',
+      sessionId: 'session-1',
+      client: CLIENT,
+    });
     expect(Logger.prototype.warn).toHaveBeenCalledWith(
       expect.objectContaining({
         event: 'refresh_token_reuse',
@@ -184,6 +198,61 @@ describe(SessionsService.name, () => {
     );
   });
 
+  it('rotates only at the token version the new pair was signed with', async () => {
+    const found = lookup();
+    found.user.tokenVersion = 4;
+    const { service, repository, accessTokens } = setup(found);
+    await service.refresh(generateRefreshToken(), CLIENT);
+    expect(accessTokens.sign).toHaveBeenCalledWith(
+      expect.objectContaining({ tokenVersion: 4, roles: ['user'] }),
+    );
+    expect(repository.rotate).toHaveBeenCalledWith(
+      expect.objectContaining({ userId: 'user-1', tokenVersion: 4 }),
+    );
+  });
+
+  it('reads the owner again once when a role change landed between the read and the rotation', async () => {
+    const before = lookup();
+    const after = lookup({
+      user: {
+        id: 'user-1',
+        username: 'alice',
+        roles: ['admin'],
+        tokenVersion: 1,
+        disabled: false,
+      },
+    });
+    const { service, repository, accessTokens } = setup(before);
+    repository.findRefreshToken
+      .mockResolvedValueOnce(before)
+      .mockResolvedValueOnce(after);
+    repository.rotate.mockResolvedValueOnce(false).mockResolvedValueOnce(true);
+    repository.findTokenState.mockResolvedValue({
+      consumedAt: null,
+      successor: null,
+      sessionRevokedAt: null,
+    });
+    const { outcome } = await service.refresh(generateRefreshToken(), CLIENT);
+    expect(outcome).toBe('rotated');
+    expect(accessTokens.sign).toHaveBeenLastCalledWith(
+      expect.objectContaining({ roles: ['admin'], tokenVersion: 1 }),
+    );
+  });
+
+  it('refuses when the owner keeps changing under the rotation', async () => {
+    const { service, repository } = setup(lookup());
+    repository.rotate.mockResolvedValue(false);
+    repository.findTokenState.mockResolvedValue({
+      consumedAt: null,
+      successor: null,
+      sessionRevokedAt: null,
+    });
+    await expect(
+      service.refresh(generateRefreshToken(), CLIENT),
+    ).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+    expect(repository.rotate).toHaveBeenCalledTimes(2);
+  });
+
   it.each([
     ['revoked', lookup({ session: session({ revokedAt: NOW }) })],
     ['idle', lookup({ session: session({ idleExpiresAt: NOW }) })],
@@ -191,13 +260,19 @@ describe(SessionsService.name, () => {
     [
       'of a disabled user',
       lookup({
-        user: { id: 'user-1', username: 'a', roles: [], disabled: true },
+        user: {
+          id: 'user-1',
+          username: 'a',
+          roles: [],
+          tokenVersion: 0,
+          disabled: true,
+        },
       }),
     ],
   ])('refuses a session that is %s without rotating', async (_label, found) => {
     const { service, repository } = setup(found);
     await expect(
-      service.refresh(generateRefreshToken()),
+      service.refresh(generateRefreshToken(), CLIENT),
     ).rejects.toBeInstanceOf(InvalidRefreshTokenError);
     expect(repository.rotate).not.toHaveBeenCalled();
   });

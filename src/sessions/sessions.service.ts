@@ -25,14 +25,17 @@ import {
   InvalidRefreshTokenError,
   SessionNotFoundError,
 } from './sessions.errors';
-import { SessionsRepository } from './sessions.repository';
+import {
+  SessionsRepository,
+  type SessionOwnerRow,
+} from './sessions.repository';
 
 const PURGE_BATCH = 1_000;
 
-export interface SessionOwner {
+/** Who a login proved: the account, and the password hash that was checked when it was a password login. */
+export interface VerifiedOwner {
   id: string;
-  username: string;
-  roles: string[];
+  passwordHash?: string;
 }
 
 export type RefreshOutcome = 'rotated' | 'grace';
@@ -79,15 +82,19 @@ export class SessionsService
     clearInterval(this.purgeTimer);
   }
 
-  /** Starts a session (a refresh-token family) at login and returns its first token pair. */
+  /**
+   * Starts a session (a refresh-token family) at login and returns its first token pair, signed with the owner's
+   * roles and token version as the database holds them when the session is stored. Undefined when the owner was
+   * disabled, deleted or changed their password since the caller checked the credentials: no session is made.
+   */
   async createSession(
-    user: SessionOwner,
+    owner: VerifiedOwner,
     context: ClientContext,
-  ): Promise<TokenPair> {
+  ): Promise<TokenPair | undefined> {
     const now = this.clock.now();
     const session: Session = {
       id: randomUUID(),
-      userId: user.id,
+      userId: owner.id,
       createdAt: now,
       lastUsedAt: now,
       idleExpiresAt: new Date(
@@ -99,17 +106,25 @@ export class SessionsService
       ip: context.ip ?? null,
     };
     const refreshToken = generateRefreshToken();
-    await this.repository.createWithToken(
+    const current = await this.repository.createWithToken(
       session,
       hashRefreshToken(refreshToken),
+      owner.passwordHash,
     );
+    if (!current) return undefined;
     this.audit.record({
       type: 'login_succeeded',
-      userId: user.id,
+      userId: owner.id,
       sessionId: session.id,
       client: context,
     });
-    return this.pair(user, session, session.idleExpiresAt, refreshToken, now);
+    return this.pair(
+      current,
+      session,
+      session.idleExpiresAt,
+      refreshToken,
+      now,
+    );
   }
 
   /**
@@ -119,9 +134,22 @@ export class SessionsService
    */
   async refresh(
     presented: string,
+    client: ClientContext,
   ): Promise<{ pair: TokenPair; outcome: RefreshOutcome }> {
     if (!isWellFormedRefreshToken(presented))
       throw new InvalidRefreshTokenError();
+    const first = await this.tryRefresh(presented, client);
+    if (first !== 'owner_changed') return first;
+    // The owner's roles or status changed between the read and the rotation: read them again, once.
+    const second = await this.tryRefresh(presented, client);
+    if (second === 'owner_changed') throw new InvalidRefreshTokenError();
+    return second;
+  }
+
+  private async tryRefresh(
+    presented: string,
+    client: ClientContext,
+  ): Promise<{ pair: TokenPair; outcome: RefreshOutcome } | 'owner_changed'> {
     const found = await this.repository.findRefreshToken(
       hashRefreshToken(presented),
     );
@@ -144,6 +172,7 @@ export class SessionsService
           found.successor,
           session,
           now,
+          client,
         ),
         outcome: 'grace',
       };
@@ -159,6 +188,8 @@ export class SessionsService
     const pair = this.pair(user, session, idleExpiresAt, nextToken, now);
     const won = await this.repository.rotate({
       tokenId: found.tokenId,
+      userId: user.id,
+      tokenVersion: user.tokenVersion,
       sealedSuccessor: sealSuccessor(presented, pair),
       newTokenHash: hashRefreshToken(nextToken),
       now,
@@ -166,10 +197,11 @@ export class SessionsService
     });
     if (won) return { pair, outcome: 'rotated' };
 
-    // Lost the race, or the session ended between the read and the rotation (then no successor was stored).
+    // Lost the race, the session ended, or the owner changed between the read and the rotation (then nothing
+    // was consumed and no successor was stored).
     const state = await this.repository.findTokenState(found.tokenId);
-    if (!state?.consumedAt || state.sessionRevokedAt)
-      throw new InvalidRefreshTokenError();
+    if (!state || state.sessionRevokedAt) throw new InvalidRefreshTokenError();
+    if (!state.consumedAt) return 'owner_changed';
     return {
       pair: await this.answerConsumed(
         presented,
@@ -177,6 +209,7 @@ export class SessionsService
         state.successor,
         session,
         now,
+        client,
       ),
       outcome: 'grace',
     };
@@ -188,6 +221,7 @@ export class SessionsService
     successor: string | null,
     session: Session,
     now: Date,
+    client: ClientContext,
   ): Promise<TokenPair> {
     const age = now.getTime() - consumedAt.getTime();
     if (
@@ -204,6 +238,7 @@ export class SessionsService
       type: 'refresh_reuse_detected',
       userId: session.userId,
       sessionId: session.id,
+      client,
     });
     this.logger.warn({
       event: 'refresh_token_reuse',
@@ -219,30 +254,33 @@ export class SessionsService
   }
 
   /** Ends one of the user's own sessions; anyone else's (or an unknown id) is a 404, never a 403. */
-  async revokeSession(userId: string, sessionId: string): Promise<void> {
-    const ended = await this.repository.revokeOne(
+  async revokeSession(
+    userId: string,
+    sessionId: string,
+    client: ClientContext,
+  ): Promise<void> {
+    // The id as the database returns it: the revocation set is keyed by canonical ids.
+    const id = await this.repository.findOpenId(userId, sessionId);
+    if (!id) throw new SessionNotFoundError();
+    await this.endSessions([id], 'revoked_by_user');
+    this.logger.log({ event: 'session_revoked', sessionId: id, userId });
+    this.audit.record({
+      type: 'session_revoked',
       userId,
-      sessionId,
-      'revoked_by_user',
-      this.clock.now(),
-    );
-    if (!ended) throw new SessionNotFoundError();
-    await this.revocations.revokeSessions([sessionId]);
-    this.logger.log({ event: 'session_revoked', sessionId, userId });
-    this.audit.record({ type: 'session_revoked', userId, sessionId });
+      sessionId: id,
+      client,
+    });
   }
 
-  async logout(userId: string, sessionId: string): Promise<void> {
-    await this.repository.revokeOne(
-      userId,
-      sessionId,
-      'logout',
-      this.clock.now(),
-    );
+  async logout(
+    userId: string,
+    sessionId: string,
+    client: ClientContext,
+  ): Promise<void> {
     // Even if the row was already ended, make sure this instance (and others) refuse its access tokens.
-    await this.revocations.revokeSessions([sessionId]);
+    await this.endSessions([sessionId], 'logout');
     this.logger.log({ event: 'logout', sessionId, userId });
-    this.audit.record({ type: 'logout', userId, sessionId });
+    this.audit.record({ type: 'logout', userId, sessionId, client });
   }
 
   /** Ends every session of the user but `keepSessionId`; returns how many ended. */
@@ -251,35 +289,32 @@ export class SessionsService
     reason: string,
     keepSessionId?: string,
   ): Promise<number> {
-    const ended = await this.repository.revokeAllOf(
-      userId,
-      reason,
-      this.clock.now(),
-      keepSessionId,
-    );
-    await this.revocations.revokeSessions(ended);
+    const ids = await this.repository.findOpenIdsOf(userId, keepSessionId);
+    await this.endSessions(ids, reason);
     this.logger.log({
       event: reason,
       userId,
       keptSessionId: keepSessionId,
-      ended: ended.length,
+      ended: ids.length,
     });
     if (reason === 'logout_all')
       this.audit.record({
         type: 'logout_all',
         userId,
         sessionId: keepSessionId,
-        details: { ended: ended.length },
+        details: { ended: ids.length },
       });
-    return ended.length;
+    return ids.length;
   }
 
-  /** Ends a session by id whoever owns it (token revocation endpoint, reuse detection). */
+  /**
+   * The revocation set first, then the rows: if storing the revocation fails, the request fails with nothing
+   * changed, and a retry finds the sessions still open and ends them (never "row ended, tokens still valid").
+   * Whoever owns them: also the token revocation endpoint and reuse detection.
+   */
   async endSessions(sessionIds: string[], reason: string): Promise<void> {
-    const now = this.clock.now();
-    for (const id of sessionIds)
-      await this.repository.revokeById(id, reason, now);
     await this.revocations.revokeSessions(sessionIds);
+    await this.repository.end(sessionIds, reason, this.clock.now());
   }
 
   /**
@@ -341,7 +376,7 @@ export class SessionsService
   }
 
   private pair(
-    user: SessionOwner,
+    user: SessionOwnerRow,
     session: Session,
     idleExpiresAt: Date,
     refreshToken: string,
@@ -351,6 +386,7 @@ export class SessionsService
       userId: user.id,
       username: user.username,
       roles: user.roles,
+      tokenVersion: user.tokenVersion,
       sessionId: session.id,
       sessionExpiresAt: session.expiresAt,
     });

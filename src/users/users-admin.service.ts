@@ -56,8 +56,9 @@ export class UsersAdminService {
   }
 
   /**
-   * Changes roles and/or the disabled flag. The revocations are written after the row, so a refresh that read
-   * the old row a moment earlier issued a token older than the cut-off, and that token is void too.
+   * Changes roles and/or the disabled flag. The row change raises the user's token version; the revocation then
+   * refuses every access token signed below it, on every instance, whenever it was issued (a login or refresh
+   * that read the old row signed with the old version, or failed its conditional write).
    */
   async updateUser(
     actorId: string,
@@ -69,32 +70,33 @@ export class UsersAdminService {
       if (changes.roles && !changes.roles.includes(Role.Admin))
         throw new SelfLockoutError('demote');
     }
-    const before = await this.getUser(id);
-    const after = await this.repository.update(id, {
+    const result = await this.repository.updateStanding(id, {
       roles: changes.roles,
       disabled: changes.disabled,
     });
-    if (!after) throw new UserNotFoundError();
-    this.profiles.forget(id);
+    if (!result) throw new UserNotFoundError();
+    const { before, after } = result;
+    this.profiles.forget(after.id);
 
     const rolesChanged = !sameRoles(before.roles, after.roles);
     const disabledNow = after.disabled && !before.disabled;
-    if (disabledNow) await this.sessions.revokeAllSessions(id, 'user_disabled');
+    if (disabledNow)
+      await this.sessions.revokeAllSessions(after.id, 'user_disabled');
     if (rolesChanged || disabledNow)
-      await this.revocations.revokeUserTokens(id);
+      await this.revocations.revokeUserTokens(after.id, result.tokenVersion);
     if (rolesChanged)
       this.audit.record({
         type: 'user_role_changed',
-        userId: id,
+        userId: after.id,
         actorId,
         details: { from: before.roles, to: after.roles },
       });
     if (disabledNow)
-      this.audit.record({ type: 'user_disabled', userId: id, actorId });
+      this.audit.record({ type: 'user_disabled', userId: after.id, actorId });
     this.logger.log({
       event: 'user_updated',
       actorId,
-      userId: id,
+      userId: after.id,
       roles: rolesChanged ? after.roles : undefined,
       disabled: before.disabled === after.disabled ? undefined : after.disabled,
     });
@@ -108,10 +110,11 @@ export class UsersAdminService {
    */
   async deleteUser(actorId: string, id: string): Promise<void> {
     if (id === actorId) throw new SelfLockoutError('delete');
-    if (!(await this.repository.delete(id))) throw new UserNotFoundError();
-    this.profiles.forget(id);
-    await this.revocations.revokeUserTokens(id);
-    this.audit.record({ type: 'user_deleted', userId: id, actorId });
-    this.logger.log({ event: 'user_deleted', actorId, userId: id });
+    const deleted = await this.repository.delete(id);
+    if (!deleted) throw new UserNotFoundError();
+    this.profiles.forget(deleted.id);
+    await this.revocations.revokeUserTokens(deleted.id, deleted.tokenVersion);
+    this.audit.record({ type: 'user_deleted', userId: deleted.id, actorId });
+    this.logger.log({ event: 'user_deleted', actorId, userId: deleted.id });
   }
 }

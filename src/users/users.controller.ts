@@ -4,8 +4,6 @@ import {
   Delete,
   Get,
   HttpCode,
-  Param,
-  ParseUUIDPipe,
   Patch,
   Query,
 } from '@nestjs/common';
@@ -20,25 +18,13 @@ import { CurrentUser } from 'src/auth/decorators/current-user.decorator';
 import { Roles } from 'src/auth/decorators/roles.decorator';
 import type { Principal } from 'src/auth/principal';
 import { ApiProblems } from 'src/common/api-problems.decorator';
-import { RequestValidationException } from 'src/common/validation';
+import { UuidParam } from 'src/common/uuid-param';
 import { ListUsersQueryDto } from './dto/list-users-query.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { UserListResponseDto } from './dto/user-list-response.dto';
 import { UserResponseDto } from './dto/user-response.dto';
 import { Role } from './role.enum';
 import { UsersAdminService } from './users-admin.service';
-
-/** A malformed id is the caller's mistake (400 with the field named), never a database error. */
-const UserId = (): ParameterDecorator =>
-  Param(
-    'id',
-    new ParseUUIDPipe({
-      exceptionFactory: () =>
-        new RequestValidationException([
-          { field: 'id', message: 'id must be a UUID' },
-        ]),
-    }),
-  );
 
 @ApiTags('users')
 @Roles(Role.Admin)
@@ -68,7 +54,7 @@ export class UsersController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: UserResponseDto, description: 'The user' })
   @ApiProblems(400, 404)
-  async getUser(@UserId() id: string): Promise<UserResponseDto> {
+  async getUser(@UuidParam() id: string): Promise<UserResponseDto> {
     return UserResponseDto.from(await this.admin.getUser(id));
   }
 
@@ -86,7 +72,7 @@ export class UsersController {
   @ApiProblems(400, 404, 409, 413, 415)
   async updateUser(
     @CurrentUser() actor: Principal,
-    @UserId() id: string,
+    @UuidParam() id: string,
     @Body() body: UpdateUserDto,
   ): Promise<UserResponseDto> {
     return UserResponseDto.from(
@@ -107,7 +93,7 @@ export class UsersController {
   @ApiProblems(400, 404, 409)
   deleteUser(
     @CurrentUser() actor: Principal,
-    @UserId() id: string,
+    @UuidParam() id: string,
   ): Promise<void> {
     return this.admin.deleteUser(actor.userId, id);
   }

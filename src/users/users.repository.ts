@@ -32,6 +32,9 @@ export interface UserChanges {
   passwordHash?: string;
 }
 
+const sameRoles = (a: string[], b: string[]): boolean =>
+  a.length === b.length && a.every((role) => b.includes(role));
+
 /** Any constant works; it only has to be the same for every Gatehouse instance sharing one database. */
 const ROLE_BOOTSTRAP_LOCK_ID = 7_402_118_552;
 
@@ -173,12 +176,53 @@ export class UsersRepository {
     return row && toUser(row);
   }
 
-  async delete(id: string): Promise<boolean> {
-    const rows = await this.db
+  /**
+   * Changes roles and/or the disabled flag under a row lock, raising the token version when the roles change or
+   * the account becomes disabled, decided against the row as locked (not an earlier read), so two admins racing
+   * cannot leave a change without its version step. Returns the row before and after, and the version after.
+   */
+  async updateStanding(
+    id: string,
+    changes: Pick<UserChanges, 'roles' | 'disabled'>,
+  ): Promise<{ before: User; after: User; tokenVersion: number } | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [before] = await tx
+        .select()
+        .from(users)
+        .where(eq(users.id, id))
+        .for('update');
+      if (!before) return undefined;
+      const rolesChanged =
+        changes.roles !== undefined && !sameRoles(before.roles, changes.roles);
+      const disabledNow = changes.disabled === true && !before.disabled;
+      const [after] = await tx
+        .update(users)
+        .set({
+          roles: changes.roles,
+          disabled: changes.disabled,
+          tokenVersion:
+            before.tokenVersion + (rolesChanged || disabledNow ? 1 : 0),
+          updatedAt: new Date(),
+        })
+        .where(eq(users.id, id))
+        .returning();
+      return {
+        before: toUser(before),
+        after: toUser(after),
+        tokenVersion: after.tokenVersion,
+      };
+    });
+  }
+
+  /** Deletes the row; returns its id as stored and the token version its tokens must be refused below. */
+  async delete(
+    id: string,
+  ): Promise<{ id: string; tokenVersion: number } | undefined> {
+    const [row] = await this.db
       .delete(users)
       .where(eq(users.id, id))
-      .returning({ id: users.id });
-    return rows.length > 0;
+      .returning({ id: users.id, tokenVersion: users.tokenVersion });
+    return row && { id: row.id, tokenVersion: row.tokenVersion + 1 };
   }
 
   async existsWithRole(role: Role): Promise<boolean> {

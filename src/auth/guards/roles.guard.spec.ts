@@ -35,6 +35,7 @@ function principal(roles: Role[]): Principal {
     sessionId: '00000000-0000-4000-8000-000000000002',
     tokenId: 'jti',
     issuedAt: 0,
+    tokenVersion: 0,
     expiresAt: 0,
   };
 }
