@@ -58,18 +58,41 @@ function readConfiguredFile(key: string, path: string): Buffer {
   }
 }
 
+/**
+ * How often Node compares every open connection with HTTP_REQUEST_TIMEOUT and HTTP_HEADERS_TIMEOUT. Its default,
+ * 30 s, would let a slow client outlive either limit by up to that much.
+ */
+const CONNECTIONS_CHECK_INTERVAL_MS = 1_000;
+
+/** Node's server options that bound what a slow or oversized request can hold (passed for HTTP and HTTPS alike). */
+function serverLimits(env: Env): Record<string, number> {
+  return {
+    requestTimeout: env.HTTP_REQUEST_TIMEOUT * 1000,
+    headersTimeout: env.HTTP_HEADERS_TIMEOUT * 1000,
+    maxHeaderSize: env.HTTP_MAX_HEADER_BYTES,
+    connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
+  };
+}
+
 export function createAdapter(env: Env = parseEnv()): FastifyAdapter {
   const https =
     env.TLS_CERT_FILE && env.TLS_KEY_FILE
       ? {
           cert: readConfiguredFile('TLS_CERT_FILE', env.TLS_CERT_FILE),
           key: readConfiguredFile('TLS_KEY_FILE', env.TLS_KEY_FILE),
+          ...serverLimits(env),
         }
       : undefined;
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: trustProxySetting(env.TRUST_PROXY),
-    ...(https ? { https } : {}),
+    // Fastify sets these on the server after creating it: the whole request must arrive within the first; a
+    // connection silent in both directions while a request is open is closed after the second, and one idle
+    // between requests after the third.
+    requestTimeout: env.HTTP_REQUEST_TIMEOUT * 1000,
+    connectionTimeout: env.HTTP_CONNECTION_TIMEOUT * 1000,
+    keepAliveTimeout: env.HTTP_KEEP_ALIVE_TIMEOUT * 1000,
+    ...(https ? { https } : { http: serverLimits(env) }),
     return503OnClosing: true,
     // generateRequestId validates X-Request-Id itself; Fastify's requestIdHeader would trust any value.
     genReqId: generateRequestId,

@@ -78,10 +78,19 @@ describe(parseEnv.name, () => {
     ['LOGIN_LOCKOUT_BASE', '1h', '61m', 'at most 1h'],
     ['LOGIN_LOCKOUT_MAX', '1d', '25h', 'at most 1d'],
     ['AUDIT_RETENTION', '3650d', '3651d', 'at most 3650d'],
+    ['HTTP_REQUEST_TIMEOUT', '5m', '301s', 'at most 5m'],
+    ['HTTP_HEADERS_TIMEOUT', '1m', '61s', 'at most 1m'],
+    ['HTTP_CONNECTION_TIMEOUT', '10m', '601s', 'at most 10m'],
+    ['HTTP_KEEP_ALIVE_TIMEOUT', '10m', '601s', 'at most 10m'],
   ])(
     'bounds %s: %s starts, %s is refused naming the key and the bound',
     (key, highest, tooHigh, bound) => {
-      const env = { JWT_ALGORITHM: 'ES256', [key]: highest };
+      // ES256 allows JWT_KEY_ROTATION; the longest request limit allows the longest headers limit.
+      const env = {
+        JWT_ALGORITHM: 'ES256',
+        HTTP_REQUEST_TIMEOUT: '5m',
+        [key]: highest,
+      };
       expect(() => parseEnv(env)).not.toThrow();
       const message = failure({ ...env, [key]: tooHigh });
       expect(message).toMatch(new RegExp(`^Invalid configuration: ${key}: `));
@@ -94,6 +103,7 @@ describe(parseEnv.name, () => {
     ['RATE_LIMIT_MAX', '1000000', '1000001'],
     ['LOGIN_MAX_FAILURES', '1000', '1001'],
     ['PASSWORD_MIN_LENGTH', '128', '129'],
+    ['HTTP_MAX_HEADER_BYTES', '65536', '65537'],
   ])('bounds the size %s at %s', (key, highest, tooHigh) => {
     expect(() => parseEnv({ [key]: highest })).not.toThrow();
     expect(failure({ [key]: tooHigh })).toMatch(
@@ -212,6 +222,21 @@ describe(parseEnv.name, () => {
     ['no', false],
   ])('reads DOCS_ENABLED=%s as %s', (value, expected) => {
     expect(parseEnv({ DOCS_ENABLED: value }).DOCS_ENABLED).toBe(expected);
+  });
+
+  it('limits slow clients by default, the headers within the request limit', () => {
+    expect(parseEnv({})).toMatchObject({
+      HTTP_REQUEST_TIMEOUT: 30,
+      HTTP_HEADERS_TIMEOUT: 10,
+      HTTP_CONNECTION_TIMEOUT: 60,
+      HTTP_KEEP_ALIVE_TIMEOUT: 72,
+      HTTP_MAX_HEADER_BYTES: 16_384,
+    });
+    expect(
+      failure({ HTTP_REQUEST_TIMEOUT: '5s', HTTP_HEADERS_TIMEOUT: '6s' }),
+    ).toMatch(
+      /^Invalid configuration: HTTP_HEADERS_TIMEOUT: must not be longer than HTTP_REQUEST_TIMEOUT$/,
+    );
   });
 
   it.each([['true'], ['false'], ['2'], ['10.0.0.0/8, 127.0.0.1'], ['::1']])(

@@ -183,6 +183,12 @@ export const envSchema = z
     TLS_CERT_FILE: optionalString,
     TLS_KEY_FILE: optionalString,
     DOCS_ENABLED: bool(true),
+    // Slow clients: the whole request, its headers, a silent connection and an idle keep-alive each have a limit.
+    HTTP_REQUEST_TIMEOUT: duration('30s', 1, 5 * MINUTE),
+    HTTP_HEADERS_TIMEOUT: duration('10s', 1, MINUTE),
+    HTTP_CONNECTION_TIMEOUT: duration('60s', 1, 10 * MINUTE),
+    HTTP_KEEP_ALIVE_TIMEOUT: duration('72s', 1, 10 * MINUTE),
+    HTTP_MAX_HEADER_BYTES: int(16_384, 1_024, 65_536),
 
     // Brute-force protection: per-IP limits on the public auth routes, per-account lockout after failed logins.
     RATE_LIMIT_MAX: int(100, 1, 1_000_000),
@@ -235,6 +241,12 @@ export const envSchema = z
         message: 'TLS_CERT_FILE and TLS_KEY_FILE must be set together',
       });
     }
+    if (env.HTTP_HEADERS_TIMEOUT > env.HTTP_REQUEST_TIMEOUT)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HTTP_HEADERS_TIMEOUT'],
+        message: 'must not be longer than HTTP_REQUEST_TIMEOUT',
+      });
     const adminKeys = [
       'ADMIN_USERNAME',
       'ADMIN_EMAIL',
