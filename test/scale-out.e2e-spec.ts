@@ -156,7 +156,8 @@ function newAccount() {
         DATABASE_URL: databaseUrl.toString(),
         DATABASE_POOL_MAX: '4',
         REDIS_URL: redis.url(2),
-        TRUST_PROXY: 'true',
+        // Production refuses `true`; the test client is the one hop in front and sends one address.
+        TRUST_PROXY: '1',
         RATE_LIMIT_MAX: String(RATE_LIMIT),
         LOGIN_LOCKOUT_BASE: '1s',
       };

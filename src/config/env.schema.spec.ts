@@ -104,6 +104,8 @@ describe(parseEnv.name, () => {
     ['LOGIN_MAX_FAILURES', '1000', '1001'],
     ['PASSWORD_MIN_LENGTH', '128', '129'],
     ['HTTP_MAX_HEADER_BYTES', '65536', '65537'],
+    ['RATE_LIMIT_IPV6_PREFIX', '128', '129'],
+    ['RATE_LIMIT_LOCAL_MAX_KEYS', '10000000', '10000001'],
   ])('bounds the size %s at %s', (key, highest, tooHigh) => {
     expect(() => parseEnv({ [key]: highest })).not.toThrow();
     expect(failure({ [key]: tooHigh })).toMatch(
@@ -245,6 +247,37 @@ describe(parseEnv.name, () => {
       expect(parseEnv({ TRUST_PROXY: value }).TRUST_PROXY).toBe(value);
     },
   );
+
+  it.each([['true'], ['0.0.0.0/0'], ['10.0.0.2, ::/0']])(
+    'refuses TRUST_PROXY=%s in production: it would trust every hop',
+    (value) => {
+      const production = { NODE_ENV: 'production', JWT_SECRET: SECRET_32 };
+      expect(failure({ ...production, TRUST_PROXY: value })).toMatch(
+        /^Invalid configuration: TRUST_PROXY: trusting every hop lets any client choose its own address/,
+      );
+      expect(parseEnv({ TRUST_PROXY: value }).TRUST_PROXY).toBe(value);
+    },
+  );
+
+  it.each([['1'], ['10.0.0.2'], ['10.0.0.0/8, 192.0.2.7']])(
+    'accepts TRUST_PROXY=%s (a hop count or proxy addresses) in production',
+    (value) => {
+      const production = { NODE_ENV: 'production', JWT_SECRET: SECRET_32 };
+      expect(parseEnv({ ...production, TRUST_PROXY: value }).TRUST_PROXY).toBe(
+        value,
+      );
+    },
+  );
+
+  it('groups IPv6 clients by a /64 and caps the local rate-limit store by default', () => {
+    expect(parseEnv({})).toMatchObject({
+      RATE_LIMIT_IPV6_PREFIX: 64,
+      RATE_LIMIT_LOCAL_MAX_KEYS: 100_000,
+    });
+    expect(failure({ RATE_LIMIT_IPV6_PREFIX: '31' })).toMatch(
+      /^Invalid configuration: RATE_LIMIT_IPV6_PREFIX: /,
+    );
+  });
 
   it('wants TLS_CERT_FILE and TLS_KEY_FILE together', () => {
     expect(failure({ TLS_CERT_FILE: '/tmp/cert.pem' })).toMatch(

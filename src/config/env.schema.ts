@@ -61,6 +61,27 @@ function checkSigningKeys(env: SigningKeyEnv, ctx: z.RefinementCtx): void {
     );
 }
 
+/**
+ * In production, X-Forwarded-For is believed only from named hops: `true` (or a range holding every address) lets
+ * any client choose the address its rate limit and audit trail are keyed by.
+ */
+function checkTrustProxy(
+  env: { NODE_ENV: string; TRUST_PROXY: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (env.NODE_ENV !== 'production') return;
+  const trustsEveryone =
+    env.TRUST_PROXY === 'true' ||
+    env.TRUST_PROXY.split(',').some((entry) => /\/0+$/.test(entry.trim()));
+  if (trustsEveryone)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TRUST_PROXY'],
+      message:
+        'trusting every hop lets any client choose its own address; in production give the number of proxies in front (e.g. 1) or their addresses',
+    });
+}
+
 export const envSchema = z
   .object({
     NODE_ENV: z
@@ -131,6 +152,9 @@ export const envSchema = z
     // Brute-force protection: per-IP limits on the public auth routes, per-account lockout after failed logins.
     RATE_LIMIT_MAX: int(100, 1, 1_000_000),
     RATE_LIMIT_WINDOW: duration('60s', 1, DAY),
+    // One IPv6 /64 is usually one subscriber: grouped so a client cannot rotate through its own addresses.
+    RATE_LIMIT_IPV6_PREFIX: int(64, 32, 128),
+    RATE_LIMIT_LOCAL_MAX_KEYS: int(100_000, 100, 10_000_000),
     LOGIN_MAX_FAILURES: int(5, 1, 1000),
     LOGIN_FAILURE_WINDOW: duration('15m', 1, DAY),
     LOGIN_LOCKOUT_BASE: duration('1s', 1, HOUR),
@@ -172,6 +196,7 @@ export const envSchema = z
       }
     }
     checkSigningKeys(env, ctx);
+    checkTrustProxy(env, ctx);
     if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
       ctx.addIssue({
         code: 'custom',

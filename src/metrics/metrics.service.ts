@@ -47,6 +47,7 @@ export class MetricsService {
   private readonly tokenFailures: Counter<'reason'>;
   private readonly auditDropped: Counter;
   private readonly auditWriteFailures: Counter;
+  private readonly rateLimitStoreFulls: Counter;
   private activeSessions?: { value: number; at: number };
   private activeSessionsQuery?: Promise<number>;
 
@@ -105,6 +106,11 @@ export class MetricsService {
       help: 'Failed audit batch writes (the batch is retried)',
       registers,
     });
+    this.rateLimitStoreFulls = new Counter({
+      name: 'gatehouse_rate_limit_store_full_total',
+      help: 'Requests counted on the shared overflow counter because the local rate-limit store was full',
+      registers,
+    });
     const countActiveSessions = (): Promise<number> =>
       this.countActiveSessions();
     new Gauge({
@@ -157,6 +163,10 @@ export class MetricsService {
 
   auditWriteFailed(): void {
     this.auditWriteFailures.inc();
+  }
+
+  rateLimitStoreFull(): void {
+    this.rateLimitStoreFulls.inc();
   }
 
   observeHttpRequest(

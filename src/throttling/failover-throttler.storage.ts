@@ -3,10 +3,15 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type Redis from 'ioredis';
-import { LocalThrottlerStorage } from './local-throttler.storage';
+import {
+  type LocalThrottlerLimits,
+  LocalThrottlerStorage,
+} from './local-throttler.storage';
 
 /** A Redis that accepts connections but stops answering must not stall the login form. */
 const REDIS_TIMEOUT_MS = 2_000;
+/** While the local store stays full, the warning is repeated at most this often. */
+const FULL_WARNING_EVERY_MS = 60_000;
 
 /**
  * Rate-limit counters in Redis, shared by every instance, while Redis answers; in this process while it does not.
@@ -16,12 +21,20 @@ const REDIS_TIMEOUT_MS = 2_000;
  */
 export class FailoverThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger('RateLimit');
-  private readonly local = new LocalThrottlerStorage();
+  private readonly local: LocalThrottlerStorage;
   private readonly shared?: ThrottlerStorageRedisService;
   private degraded = false;
+  private lastFullWarningAt = -Infinity;
 
-  constructor(client: Redis | undefined) {
+  constructor(client: Redis | undefined, limits: LocalThrottlerLimits) {
     if (client) this.shared = new ThrottlerStorageRedisService(client);
+    this.local = new LocalThrottlerStorage(Date.now, {
+      maxKeys: limits.maxKeys,
+      onFull: () => {
+        limits.onFull?.();
+        this.warnFull(limits.maxKeys);
+      },
+    });
   }
 
   async increment(
@@ -54,6 +67,16 @@ export class FailoverThrottlerStorage implements ThrottlerStorage {
       }
     }
     return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+  }
+
+  private warnFull(maxKeys: number): void {
+    const now = Date.now();
+    if (now - this.lastFullWarningAt < FULL_WARNING_EVERY_MS) return;
+    this.lastFullWarningAt = now;
+    this.logger.warn(
+      `the local rate-limit store holds RATE_LIMIT_LOCAL_MAX_KEYS=${maxKeys} counters: new client addresses share one ` +
+        "counter (one client's limit for all of them) until windows end; known addresses keep their own",
+    );
   }
 }
 

@@ -82,6 +82,49 @@ describe('LocalThrottlerStorage', () => {
     // 'idle' has expired; 'blocked' went over the limit at the start, so its block ended at the same time.
     expect(storage.size).toBe(1);
   });
+
+  describe('with a cap on its keys', () => {
+    let full: number;
+    beforeEach(() => {
+      full = 0;
+      storage = new LocalThrottlerStorage(() => now, {
+        maxKeys: 3,
+        onFull: () => (full += 1),
+      });
+    });
+
+    it('counts new keys on one shared counter once it holds maxKeys, and evicts no key still counting', async () => {
+      for (const key of ['a', 'b', 'c']) await hit(key, 2);
+      // Full: two newcomers share one counter with one key's limit, so the second is already over it.
+      expect(await hit('d', 1)).toMatchObject({
+        totalHits: 1,
+        isBlocked: false,
+      });
+      expect(await hit('e', 1)).toMatchObject({
+        totalHits: 2,
+        isBlocked: true,
+      });
+      expect(full).toBe(2);
+      expect(storage.size).toBe(3);
+      // Known keys keep their own counts: flooding new keys cannot reset them.
+      expect(await hit('a', 2)).toMatchObject({
+        totalHits: 2,
+        isBlocked: false,
+      });
+      expect(await hit('a', 2)).toMatchObject({
+        totalHits: 3,
+        isBlocked: true,
+      });
+    });
+
+    it('makes room as soon as counters end, without waiting for the regular sweep', async () => {
+      for (const key of ['a', 'b', 'c']) await hit(key, 2);
+      now += TTL + 1;
+      expect(await hit('d', 2)).toMatchObject({ totalHits: 1 });
+      expect(full).toBe(0);
+      expect(storage.size).toBe(1);
+    });
+  });
 });
 
 describeWithRedis(

@@ -6,5 +6,7 @@ export const throttlingConfig = registerAs('throttling', () => {
   return {
     maxRequests: env.RATE_LIMIT_MAX,
     windowSeconds: env.RATE_LIMIT_WINDOW,
+    ipv6Prefix: env.RATE_LIMIT_IPV6_PREFIX,
+    localMaxKeys: env.RATE_LIMIT_LOCAL_MAX_KEYS,
   };
 });

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { MetricsService } from 'src/metrics/metrics.service';
 import { RedisService } from 'src/redis/redis.module';
 import { FailoverThrottlerStorage } from './failover-throttler.storage';
 import { IpRateLimitGuard } from './ip-rate-limit.guard';
@@ -14,10 +15,11 @@ import { throttlingConfig } from './throttling.config';
   imports: [
     ThrottlerModule.forRootAsync({
       imports: [ConfigModule.forFeature(throttlingConfig)],
-      inject: [throttlingConfig.KEY, RedisService],
+      inject: [throttlingConfig.KEY, RedisService, MetricsService],
       useFactory: (
         config: ConfigType<typeof throttlingConfig>,
         redis: RedisService,
+        metrics: MetricsService,
       ) => ({
         throttlers: [
           {
@@ -25,7 +27,12 @@ import { throttlingConfig } from './throttling.config';
             ttl: config.windowSeconds * 1000,
           },
         ],
-        storage: new FailoverThrottlerStorage(redis.client),
+        // The tracker is the client address, an IPv6 one cut to this prefix (@nestjs/throttler's normalizeIp).
+        ipv6SubnetPrefix: config.ipv6Prefix,
+        storage: new FailoverThrottlerStorage(redis.client, {
+          maxKeys: config.localMaxKeys,
+          onFull: () => metrics.rateLimitStoreFull(),
+        }),
       }),
     }),
   ],
