@@ -1,5 +1,6 @@
 'use strict';
-// autocannon runs (programmatic API, keep-alive connections) reduced to the numbers the report needs.
+// autocannon runs (programmatic API, keep-alive connections) reduced to the numbers the report needs, and the
+// interleaved rounds they are taken in.
 const autocannon = require('autocannon');
 const { HOST } = require('./servers');
 
@@ -103,4 +104,20 @@ function refreshRequests(pool) {
   ];
 }
 
-module.exports = { load, getRequests, loginRequests, refreshRequests };
+/** Runs `fn(item, round)` for every item, round after round, rotating who goes first to spread drift evenly. */
+async function interleave(rounds, items, fn) {
+  const results = new Map(items.map((item) => [item, []]));
+  for (let round = 0; round < rounds; round += 1) {
+    const order = items.map((_, i) => items[(i + round) % items.length]);
+    for (const item of order) results.get(item).push(await fn(item, round));
+  }
+  return results;
+}
+
+module.exports = {
+  load,
+  interleave,
+  getRequests,
+  loginRequests,
+  refreshRequests,
+};

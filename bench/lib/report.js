@@ -1,5 +1,12 @@
 'use strict';
-// Turns round results into medians, ranges and the printed table.
+// Turns round results into medians, ranges and verdicts, and the run into bench/results/latest.json and the
+// printed tables.
+const { mkdirSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const RESULTS = join(__dirname, '../results');
+
+const log = (line) => process.stdout.write(`${line}\n`);
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -80,4 +87,40 @@ function targetsTable(targets) {
   );
 }
 
-module.exports = { median, summarize, table, targetsTable, int, ms, ratio };
+const verdict = (ok) => (ok ? 'met' : 'MISSED');
+
+function writeResults(json) {
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(
+    join(RESULTS, 'latest.json'),
+    `${JSON.stringify(json, null, 2)}\n`,
+  );
+}
+
+/** The run's settings, both tables and how long it took, from what writeResults wrote. */
+function printReport(json) {
+  log('');
+  log(
+    `Gatehouse benchmark — ${json.quick ? 'quick' : 'full'} run, ${json.rounds} interleaved rounds × ${json.secondsPerRun} s, ${json.connections} connections, node ${json.node}, ${json.cpus} CPUs, ${json.startedAt}`,
+  );
+  log('');
+  log(table(json.rows));
+  log('');
+  log(targetsTable(json.targets));
+  log('');
+  log(
+    `written: bench/results/latest.json (${int((Date.now() - Date.parse(json.startedAt)) / 1000)} s)`,
+  );
+}
+
+module.exports = {
+  log,
+  median,
+  summarize,
+  verdict,
+  int,
+  ms,
+  ratio,
+  writeResults,
+  printReport,
+};

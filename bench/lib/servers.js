@@ -49,9 +49,14 @@ function request(port, method, path, { body, token } = {}) {
   });
 }
 
+/** `node <script> <args…>`, with the same node binary as the benchmark. */
+function spawnNode(script, args, options) {
+  return spawn(process.execPath, [script, ...args.map(String)], options);
+}
+
 /** Starts `node <script>` with `env`, and waits until it answers HTTP on `port`. */
 async function startServer({ name, script, port, env, cwd }) {
-  const child = spawn(process.execPath, [script], {
+  const child = spawnNode(script, [], {
     cwd,
     // NODE_PATH lets a build placed outside the project (--dist) find the project's node_modules.
     env: {
@@ -124,4 +129,11 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
-module.exports = { HOST, cpuSeconds, request, startServer, stopChild };
+module.exports = {
+  HOST,
+  cpuSeconds,
+  request,
+  spawnNode,
+  startServer,
+  stopChild,
+};
