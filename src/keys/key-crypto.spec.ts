@@ -4,6 +4,7 @@ import {
   deriveEncryptionKey,
   encryptPrivateKey,
   keyMismatch,
+  publicHalfMismatch,
   publicJwkOf,
   thumbprintOf,
 } from './key-crypto';
@@ -63,5 +64,27 @@ describe('key-crypto', () => {
     expect(keyMismatch(p256, 'RS256')).toMatch(/needs an RSA key/);
     expect(keyMismatch(rsa, 'ES256')).toMatch(/needs an EC P-256 key/);
     expect(keyMismatch(p384, 'ES256')).toMatch(/secp384r1/);
+  });
+
+  it('binds a stored public key to its private key by the kid thumbprint', () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = publicJwkOf(privateKey);
+    const kid = thumbprintOf(jwk);
+    expect(publicHalfMismatch(privateKey, kid, jwk)).toBeUndefined();
+    const other = publicJwkOf(
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
+    );
+    expect(publicHalfMismatch(privateKey, kid, other)).toMatch(
+      /stored public key is not the public half/,
+    );
+    expect(publicHalfMismatch(privateKey, thumbprintOf(other), other)).toMatch(
+      /thumbprint is not the kid/,
+    );
+    expect(publicHalfMismatch(privateKey, kid, { ...jwk, d: 'x' })).toMatch(
+      /stored public key/,
+    );
+    expect(publicHalfMismatch(privateKey, kid, null)).toMatch(
+      /stored public key/,
+    );
   });
 });

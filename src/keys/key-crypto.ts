@@ -43,6 +43,29 @@ export function thumbprintOf(jwk: PublicJwk): string {
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
+/**
+ * Why a stored key's public half does not belong to its private key, or undefined when it does. The public key
+ * derived from the decrypted private key must have the row's kid as its RFC 7638 thumbprint and be exactly the
+ * stored JWK: the ciphertext is bound to the kid, so a row whose public key was swapped fails here.
+ */
+export function publicHalfMismatch(
+  privateKey: KeyObject,
+  kid: string,
+  storedJwk: unknown,
+): string | undefined {
+  const derived = publicJwkOf(privateKey);
+  if (thumbprintOf(derived) !== kid)
+    return "the private key's RFC 7638 thumbprint is not the kid";
+  const stored = (storedJwk ?? {}) as Record<string, unknown>;
+  const names = Object.keys(derived);
+  if (
+    Object.keys(stored).length !== names.length ||
+    names.some((name) => stored[name] !== derived[name])
+  )
+    return 'the stored public key is not the public half of the private key';
+  return undefined;
+}
+
 export async function generateSigningKeyPair(
   alg: AsymmetricAlgorithm,
 ): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {

@@ -1,4 +1,4 @@
-import { createPublicKey, type JsonWebKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { authConfig } from 'src/config/auth.config';
@@ -10,6 +10,8 @@ import {
   deriveEncryptionKey,
   encryptPrivateKey,
   generateSigningKeyPair,
+  keyMismatch,
+  publicHalfMismatch,
   publicJwkOf,
   thumbprintOf,
 } from './key-crypto';
@@ -26,6 +28,8 @@ import { SigningKeysRepository } from './signing-keys.repository';
 export class KeyStoreService {
   private readonly logger = new Logger(KeyStoreService.name);
   private encryptionKey?: Buffer;
+  /** Kids already reported as refused, so the reload every 30 s does not repeat the error. */
+  private readonly refusedKids = new Set<string>();
 
   constructor(
     private readonly repository: SigningKeysRepository,
@@ -55,10 +59,15 @@ export class KeyStoreService {
     return this.encryptionKey;
   }
 
-  /** Every stored key, decrypted. A key that does not decrypt means KEYS_ENCRYPTION_KEY changed: refuse. */
+  /**
+   * Every stored key, decrypted. A key that does not decrypt means KEYS_ENCRYPTION_KEY changed: the start stops. A
+   * key whose public half is not its private key's is left out: never published, never used to verify or sign.
+   */
   async load(): Promise<TimedKey[]> {
     const rows = await this.repository.listAll();
-    return rows.map((row) => this.toTimedKey(row));
+    return rows
+      .map((row) => this.toTimedKey(row))
+      .filter((key): key is TimedKey => key !== undefined);
   }
 
   /**
@@ -178,7 +187,7 @@ export class KeyStoreService {
     return inserted ? kid : undefined;
   }
 
-  private toTimedKey(row: SigningKeyRow): TimedKey {
+  private toTimedKey(row: SigningKeyRow): TimedKey | undefined {
     let signingKey;
     try {
       signingKey = decryptPrivateKey(
@@ -191,15 +200,26 @@ export class KeyStoreService {
         `Invalid configuration: KEYS_ENCRYPTION_KEY: it does not decrypt the signing key ${row.kid} stored in the database; start with the KEYS_ENCRYPTION_KEY the keys were created with`,
       );
     }
+    const reason =
+      publicHalfMismatch(signingKey, row.kid, row.publicJwk) ??
+      keyMismatch(signingKey, row.alg);
+    if (reason) {
+      if (!this.refusedKids.has(row.kid))
+        this.logger.error({
+          event: 'signing_key_refused',
+          kid: row.kid,
+          reason: `${reason}: the row was altered outside Gatehouse; the key is neither published nor used. Inspect the row, then delete it (a rotation cannot take the refused key's place while it remains)`,
+        });
+      this.refusedKids.add(row.kid);
+      return undefined;
+    }
     return {
       key: {
         kid: row.kid,
         alg: row.alg,
         signingKey,
-        verificationKey: createPublicKey({
-          key: row.publicJwk as JsonWebKey,
-          format: 'jwk',
-        }),
+        // Derived from the private key, never read from the row: the check above proved them equal.
+        verificationKey: createPublicKey(signingKey),
       },
       createdAt: row.createdAt,
       activatesAt: row.activatesAt,
