@@ -5,18 +5,16 @@ import { sql } from 'drizzle-orm';
 import { DatabaseService } from 'src/database/database.service';
 import { SigningKeysRepository } from 'src/keys/signing-keys.repository';
 import { SigningKeysService } from 'src/keys/signing-keys.service';
+import { createAppWithAdmin, loginAdmin } from './helpers/admin';
+import { headerOf } from './helpers/jwt';
 import {
   createTestApp,
+  login,
   newUser,
   registerAndLogin,
   type TestApp,
 } from './helpers/test-app';
-import {
-  accessTokenFor,
-  headerOf,
-  KEYS_ENCRYPTION_KEY,
-  loginAdmin,
-} from './keys-helpers';
+import { KEYS_ENCRYPTION_KEY } from './keys-helpers';
 
 jest.setTimeout(120_000);
 
@@ -42,17 +40,20 @@ async function jwksKids(t: TestApp): Promise<string[]> {
 describe('scheduled rotation timeline (e2e, injected clock)', () => {
   let t: TestApp;
   let keys: SigningKeysService;
-  let admin: Awaited<ReturnType<typeof loginAdmin>>;
   const user = newUser();
 
+  /** Logs the admin in at every call: the injected clock moves by days between them. */
   async function adminKeys(): Promise<KeyView[]> {
     const res = await t
       .http()
       .get('/admin/keys')
-      .set('authorization', `Bearer ${await admin.login()}`)
+      .set('authorization', `Bearer ${(await loginAdmin(t)).access}`)
       .expect(200);
     return res.body as KeyView[];
   }
+
+  const accessToken = async (): Promise<string> =>
+    (await login(t, user)).access;
 
   async function me(token: string): Promise<number> {
     const res = await t
@@ -68,7 +69,7 @@ describe('scheduled rotation timeline (e2e, injected clock)', () => {
   }
 
   beforeAll(async () => {
-    t = await createTestApp({
+    t = await createAppWithAdmin({
       JWT_ALGORITHM: 'ES256',
       KEYS_ENCRYPTION_KEY,
       JWT_KEY_ROTATION: '30d',
@@ -77,7 +78,6 @@ describe('scheduled rotation timeline (e2e, injected clock)', () => {
       JWT_CLOCK_TOLERANCE: '5s',
     });
     keys = t.get(SigningKeysService);
-    admin = await loginAdmin(t);
     await registerAndLogin(t, user);
   });
   afterAll(async () => {
@@ -108,7 +108,7 @@ describe('scheduled rotation timeline (e2e, injected clock)', () => {
       HOUR * 1000,
     );
     expect(await jwksKids(t)).toEqual([a.kid, b.kid]);
-    expect(headerOf(await accessTokenFor(t, user)).kid).toBe(a.kid);
+    expect(headerOf(await accessToken()).kid).toBe(a.kid);
 
     // A second reload (or another instance) does not publish yet another key.
     await keys.reload();
@@ -117,12 +117,12 @@ describe('scheduled rotation timeline (e2e, injected clock)', () => {
     // Two seconds before the switch A still signs; that token must outlive A's retirement.
     const switchAt = Date.parse(b.activates_at);
     setClock(switchAt - 2_000);
-    const lastOfA = await accessTokenFor(t, user);
+    const lastOfA = await accessToken();
     expect(headerOf(lastOfA).kid).toBe(a.kid);
 
     // At activation time the new key signs, with no reload needed; the old one retires and still verifies.
     setClock(switchAt);
-    const firstOfB = await accessTokenFor(t, user);
+    const firstOfB = await accessToken();
     expect(headerOf(firstOfB).kid).toBe(b.kid);
     const [retiredA, activeB] = await adminKeys();
     expect(retiredA).toMatchObject({
@@ -146,7 +146,7 @@ describe('scheduled rotation timeline (e2e, injected clock)', () => {
     expect(await jwksKids(t)).toEqual([b.kid]);
     expect(keys.findKey(a.kid)).toBeUndefined();
     expect(await me(lastOfA)).toBe(401);
-    expect(await me(await accessTokenFor(t, user))).toBe(200);
+    expect(await me(await accessToken())).toBe(200);
     await keys.reload();
     const rows = await t.get(SigningKeysRepository).listAll();
     expect(rows.map((r) => r.kid)).toEqual([b.kid]);
@@ -156,7 +156,7 @@ describe('scheduled rotation timeline (e2e, injected clock)', () => {
     const before = await adminKeys();
     t.clock.advance(90 * DAY);
     // The active key still signs until the late successor activates.
-    const token = await accessTokenFor(t, user);
+    const token = await accessToken();
     expect(headerOf(token).kid).toBe(before[before.length - 1].kid);
     await keys.reload();
     const after = await adminKeys();

@@ -6,13 +6,12 @@ import {
   TEST_SECRET,
   type TestApp,
 } from './helpers/test-app';
+import { createAppWithAdmin, loginAdmin } from './helpers/admin';
+import { headerOf, payloadOf } from './helpers/jwt';
 import {
-  headerOf,
   importJose,
   KEYS_ENCRYPTION_KEY,
-  loginAdmin,
   PRIVATE_JWK_MEMBERS,
-  payloadOf,
 } from './keys-helpers';
 import { SigningKeysRepository } from 'src/keys/signing-keys.repository';
 
@@ -230,7 +229,7 @@ describe('an independent verifier (jose + remote JWKS) across a rotation (e2e)',
   const PORT = 4701;
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({
+    t = await createAppWithAdmin({
       JWT_ALGORITHM: 'ES256',
       KEYS_ENCRYPTION_KEY,
       JWT_ISSUER: 'https://auth.example.test',
@@ -304,7 +303,10 @@ describe('an independent verifier (jose + remote JWKS) across a rotation (e2e)',
 describe('POST /admin/keys/rotate (e2e)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ JWT_ALGORITHM: 'RS256', KEYS_ENCRYPTION_KEY });
+    t = await createAppWithAdmin({
+      JWT_ALGORITHM: 'RS256',
+      KEYS_ENCRYPTION_KEY,
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -401,7 +403,7 @@ describe('POST /admin/keys/rotate (e2e)', () => {
 describe('POST /admin/keys/rotate with HS256 (e2e)', () => {
   let hs: TestApp;
   beforeAll(async () => {
-    hs = await createTestApp();
+    hs = await createAppWithAdmin();
   });
   afterAll(async () => {
     await hs?.close();

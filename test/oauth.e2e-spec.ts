@@ -4,7 +4,9 @@ import {
   registerAndLogin,
   type TestApp,
 } from './helpers/test-app';
-import { KEYS_ENCRYPTION_KEY, loginAdmin, payloadOf } from './keys-helpers';
+import { createAppWithAdmin, loginAdmin } from './helpers/admin';
+import { payloadOf } from './helpers/jwt';
+import { KEYS_ENCRYPTION_KEY } from './keys-helpers';
 
 jest.setTimeout(120_000);
 
@@ -18,7 +20,7 @@ function basic(clientId: string, secret: string): string {
 describe('OAuth endpoints (e2e)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({
+    t = await createAppWithAdmin({
       JWT_ALGORITHM: 'ES256',
       KEYS_ENCRYPTION_KEY,
       INTROSPECTION_SECRET,
