@@ -168,14 +168,22 @@ export function serializeOpenApiDocument(document: OpenAPIObject): string {
   return `${JSON.stringify(copy, null, 2)}\n`;
 }
 
-export function setupSwagger(app: INestApplication): void {
+/**
+ * Serves Swagger UI at /docs. `persistAuthorization` keeps a pasted bearer token in the browser's localStorage for
+ * this origin, where any script running on it can read it: a convenience for development, off in production, where
+ * that token may be an admin's.
+ */
+export function setupSwagger(
+  app: INestApplication,
+  options: { persistAuthorization: boolean },
+): void {
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
     customSiteTitle: `Gatehouse ${document.info.version} API docs`,
     swaggerOptions: {
-      persistAuthorization: true,
+      persistAuthorization: options.persistAuthorization,
       displayOperationId: true,
       displayRequestDuration: true,
       tryItOutEnabled: false,

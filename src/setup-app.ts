@@ -150,7 +150,10 @@ export function configureApp(
       exposedHeaders: ['www-authenticate', 'retry-after', 'x-request-id'],
     });
   }
-  if (env.DOCS_ENABLED) setupSwagger(app);
+  if (env.DOCS_ENABLED)
+    setupSwagger(app, {
+      persistAuthorization: env.NODE_ENV !== 'production',
+    });
   // Nest stops the HTTP server (in-flight requests finish) before onApplicationShutdown closes the database;
   // useProcessExit makes a clean SIGTERM exit 0 instead of re-raising the signal.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });

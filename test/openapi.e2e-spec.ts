@@ -309,6 +309,11 @@ describe('OpenAPI document (e2e)', () => {
     );
   });
 
+  it('lets Swagger UI keep the authorization across reloads outside production', async () => {
+    const init = await t.http().get('/docs/swagger-ui-init.js').expect(200);
+    expect(init.text).toMatch(/"persistAuthorization": true/);
+  });
+
   it('equals the committed openapi.json snapshot', () => {
     const generated = serializeOpenApiDocument(doc as never);
     const committed = existsSync(SNAPSHOT)
@@ -338,5 +343,18 @@ describe('OpenAPI document (e2e)', () => {
         (schemas.length ? `; schemas: ${schemas.join(', ')}` : '') +
         '. Run `npm run openapi` and commit openapi.json.',
     );
+  });
+});
+
+describe('Swagger UI in production (e2e)', () => {
+  it('does not keep the bearer token in the browser (no persistAuthorization)', async () => {
+    const t = await createTestApp({ NODE_ENV: 'production' });
+    try {
+      const init = await t.http().get('/docs/swagger-ui-init.js').expect(200);
+      expect(init.text).toMatch(/"persistAuthorization": false/);
+      expect(init.text).not.toMatch(/"persistAuthorization": true/);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -183,6 +183,22 @@ async function openBearerAuthorization(
   };
 }
 
+/** Pastes a bearer token into the Authorize dialog and closes it, leaving the padlock locked. */
+async function authorizeWith(page: Page, token: string): Promise<void> {
+  const authorize = await openBearerAuthorization(page);
+  await authorize.form.locator('#auth-bearer-value').fill(token);
+  await authorize.form
+    .getByRole('button', { name: 'Apply credentials' })
+    .click();
+  await authorize.form
+    .getByRole('button', { name: /Logout|Remove authorization/ })
+    .waitFor();
+  await authorize.done();
+  await expect(
+    page.locator('.auth-wrapper .btn.authorize').getAttribute('class'),
+  ).resolves.toMatch(/\blocked\b/);
+}
+
 describeWithChromium('Swagger UI in chromium', () => {
   let app: RunningApp | undefined;
   let context: BrowserContext | undefined;
@@ -222,7 +238,7 @@ describeWithChromium('Swagger UI in chromium', () => {
     await stopApp(app);
   });
 
-  it('registers, logs in, authorizes, calls protected routes, survives a reload and logs out, all from the UI', async () => {
+  it('registers, logs in, authorizes, calls protected routes, is forgotten on reload in production and logs out, all from the UI', async () => {
     const document = (await (await fetch(`${BASE}/docs-json`)).json()) as {
       tags: Array<{ name: string }>;
       paths: Record<string, Record<string, unknown>>;
@@ -284,20 +300,7 @@ describeWithChromium('Swagger UI in chromium', () => {
     expect(tokens.token_type).toBe('Bearer');
 
     // Paste the access token into the Authorize dialog.
-    const authorize = await openBearerAuthorization(page);
-    await authorize.form
-      .locator('#auth-bearer-value')
-      .fill(tokens.access_token);
-    await authorize.form
-      .getByRole('button', { name: 'Apply credentials' })
-      .click();
-    await authorize.form
-      .getByRole('button', { name: /Logout|Remove authorization/ })
-      .waitFor();
-    await authorize.done();
-    await expect(
-      page.locator('.auth-wrapper .btn.authorize').getAttribute('class'),
-    ).resolves.toContain('locked');
+    await authorizeWith(page, tokens.access_token);
 
     const me = await execute(page, 'auth', 'getMe');
     expect(me.status).toBe(200);
@@ -310,12 +313,17 @@ describeWithChromium('Swagger UI in chromium', () => {
       expect.objectContaining({ current: true }),
     ]);
 
-    // persistAuthorization: the token survives a reload.
+    // NODE_ENV=production: no persistAuthorization, so the bearer token never reaches localStorage, where any
+    // script on this origin could read it, and a reload forgets it.
+    const stored = await page.context().storageState();
+    expect(JSON.stringify(stored.origins)).not.toContain(tokens.access_token);
     await page.reload();
     await operation(page, 'auth', 'getMe').waitFor();
     await expect(
       page.locator('.auth-wrapper .btn.authorize').getAttribute('class'),
-    ).resolves.toMatch(/\blocked\b/);
+    ).resolves.toMatch(/\bunlocked\b/);
+    expect((await execute(page, 'auth', 'getMe')).status).toBe(401);
+    await authorizeWith(page, tokens.access_token);
     const afterReload = await execute(page, 'auth', 'getMe');
     expect(afterReload.status).toBe(200);
 
