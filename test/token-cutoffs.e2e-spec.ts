@@ -2,7 +2,14 @@ import { AuditService } from 'src/audit/audit.service';
 import { PasswordService } from 'src/passwords/password.service';
 import { RevocationsRepository } from 'src/sessions/revocations.repository';
 import {
-  createTestApp,
+  type AdminSession,
+  createAppWithAdmin,
+  loginAdmin,
+} from './helpers/admin';
+import { until } from './helpers/eventually';
+import { bearer } from './helpers/http';
+import { claimsOf } from './helpers/jwt';
+import {
   login,
   newUser,
   registerAndLogin,
@@ -13,57 +20,17 @@ import {
  * Hardening of the revocation paths: whole-second `iat` with exact cut-offs, canonical ids, logins and refreshes
  * in flight that cannot outlive a disable, demotion or password change, and revocations that are never half-done.
  */
-const ADMIN = {
-  username: 'cutoff_admin',
-  email: 'cutoff-admin@example.com',
-  password: 'the admin password, long enough',
-};
 const CLIENT_UA = 'cutoff-spec/1.0';
-
-const bearer = (token: string): [string, string] => [
-  'authorization',
-  `Bearer ${token}`,
-];
-
-interface Pair {
-  access: string;
-  refresh: string;
-}
-
-function claimsOf(access: string): Record<string, unknown> {
-  return JSON.parse(
-    Buffer.from(access.split('.')[1], 'base64url').toString('utf8'),
-  ) as Record<string, unknown>;
-}
-
-/** Resolves once `condition` holds, checking after each turn of the event loop (bounded). */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 5_000; i += 1) {
-    if (condition()) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('token cut-offs and revocation hardening (e2e)', () => {
   let t: TestApp;
-  let admin: Pair;
+  let admin: AdminSession;
   let adminId: string;
 
   beforeAll(async () => {
-    t = await createTestApp({
-      ADMIN_USERNAME: ADMIN.username,
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-    });
-    admin = await login(t, ADMIN);
-    adminId = (
-      await t
-        .http()
-        .get('/auth/me')
-        .set(...bearer(admin.access))
-        .expect(200)
-    ).body.id as string;
+    t = await createAppWithAdmin();
+    admin = await loginAdmin(t);
+    adminId = admin.id;
   });
   afterEach(() => {
     t.clock.reset();
@@ -140,11 +107,11 @@ describe('token cut-offs and revocation hardening (e2e)', () => {
   describe('canonical ids', () => {
     it('revokes a session addressed by its id in upper case', async () => {
       const { access } = await registerAndLogin(t);
-      const sid = claimsOf(access).sid as string;
+      const sid = claimsOf(access).sid;
       const second = await registerAndLogin(t);
       // The same user's other session ends this one.
       const owner = await login(t, second.user);
-      const target = claimsOf(second.access).sid as string;
+      const target = claimsOf(second.access).sid;
       await t
         .http()
         .delete(`/auth/sessions/${target.toUpperCase()}`)
@@ -265,7 +232,9 @@ describe('token cut-offs and revocation hardening (e2e)', () => {
           .send({ username: user.username, password: user.password })
           .then((res) => res),
       );
-      await until(() => gate.held() === 3, 'three logins to reach the hash');
+      await until('three logins to reach the hash', () => gate.held() === 3, {
+        intervalMs: 0,
+      });
       await t
         .http()
         .patch(`/users/${id}`)
@@ -288,7 +257,9 @@ describe('token cut-offs and revocation hardening (e2e)', () => {
           .send({ username: user.username, password: user.password })
           .then((res) => res),
       );
-      await until(() => gate.held() === 3, 'three logins to reach the hash');
+      await until('three logins to reach the hash', () => gate.held() === 3, {
+        intervalMs: 0,
+      });
       await t
         .http()
         .post('/auth/password')
@@ -318,7 +289,9 @@ describe('token cut-offs and revocation hardening (e2e)', () => {
         .post('/auth/login')
         .send({ username: user.username, password: user.password })
         .then((res) => res);
-      await until(() => gate.held() === 1, 'the login to reach the hash');
+      await until('the login to reach the hash', () => gate.held() === 1, {
+        intervalMs: 0,
+      });
       await t
         .http()
         .patch(`/users/${id}`)
@@ -343,7 +316,7 @@ describe('token cut-offs and revocation hardening (e2e)', () => {
       const { user } = await registerAndLogin(t);
       const caller = await login(t, user);
       const target = await login(t, user);
-      const sid = claimsOf(target.access).sid as string;
+      const sid = claimsOf(target.access).sid;
       const spy = jest
         .spyOn(t.get(RevocationsRepository), 'upsert')
         .mockRejectedValueOnce(new Error('database unavailable'));
@@ -374,7 +347,7 @@ describe('token cut-offs and revocation hardening (e2e)', () => {
       const c = await login(t, user);
       await t
         .http()
-        .delete(`/auth/sessions/${claimsOf(b.access).sid as string}`)
+        .delete(`/auth/sessions/${claimsOf(b.access).sid}`)
         .set(...bearer(a.access))
         .set('user-agent', CLIENT_UA)
         .expect(204);
@@ -389,7 +362,7 @@ describe('token cut-offs and revocation hardening (e2e)', () => {
       await refresh(c.refresh).set('user-agent', CLIENT_UA).expect(401);
       await t.get(AuditService).flush();
 
-      const admin2 = await login(t, ADMIN);
+      const admin2 = await loginAdmin(t);
       const res = await t
         .http()
         .get('/admin/audit-events')
