@@ -29,10 +29,10 @@ export type LoginFailureReason =
 
 /**
  * Why a password change was refused, as stored in `details.reason`: the current password was wrong, the account
- * was locked, the new password broke the policy, or anything else (`error`).
+ * was locked, the new password broke the policy, the hash queue was full (`busy`), or anything else (`error`).
  */
 export type PasswordChangeFailureReason =
-  'wrong_password' | 'locked_out' | 'invalid_new_password' | 'error';
+  'wrong_password' | 'locked_out' | 'invalid_new_password' | 'busy' | 'error';
 
 /** The caller's address and user agent, as `@ClientContext()` provides them. */
 export interface AuditClient {

@@ -36,7 +36,7 @@ export class AuthController {
     summary: 'Create an account (role user)',
   })
   @ApiCreatedResponse({ type: UserResponseDto })
-  @ApiProblems(400, 403, 409, 413, 415)
+  @ApiProblems(400, 403, 409, 413, 415, 503)
   async register(@Body() body: RegisterDto): Promise<UserResponseDto> {
     return UserResponseDto.from(await this.auth.register(body));
   }
@@ -52,7 +52,7 @@ export class AuthController {
     summary: 'Exchange username (or email) and password for a token pair',
   })
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiProblems(400, 401, 413, 415)
+  @ApiProblems(400, 401, 413, 415, 503)
   login(
     @Body() body: LoginDto,
     @ClientContext() client: RequestClient,
@@ -111,7 +111,7 @@ export class AuthController {
     summary: 'Change the password; ends every other session',
   })
   @ApiNoContentResponse({ description: 'Password changed' })
-  @ApiProblems(400, 401, 403)
+  @ApiProblems(400, 401, 403, 503)
   changePassword(
     @CurrentUser() user: Principal,
     @Body() body: ChangePasswordDto,

@@ -9,6 +9,7 @@ import type { RequestClient } from 'src/common/client-context.decorator';
 import { DomainValidationError, NotFoundError } from 'src/common/domain-error';
 import { authConfig } from 'src/config/auth.config';
 import { MetricsService } from 'src/metrics/metrics.service';
+import { HashQueueFullError } from 'src/passwords/password.errors';
 import { PasswordService } from 'src/passwords/password.service';
 import type { TokenPair } from 'src/sessions/session';
 import { SessionsService } from 'src/sessions/sessions.service';
@@ -233,5 +234,6 @@ function passwordChangeFailure(error: unknown): PasswordChangeFailureReason {
   if (error instanceof WrongCurrentPasswordError) return 'wrong_password';
   if (error instanceof TooManyLoginAttemptsError) return 'locked_out';
   if (error instanceof DomainValidationError) return 'invalid_new_password';
+  if (error instanceof HashQueueFullError) return 'busy';
   return 'error';
 }

@@ -77,6 +77,7 @@ describe(parseEnv.name, () => {
     ['LOGIN_FAILURE_WINDOW', '1d', '25h', 'at most 1d'],
     ['LOGIN_LOCKOUT_BASE', '1h', '61m', 'at most 1h'],
     ['LOGIN_LOCKOUT_MAX', '1d', '25h', 'at most 1d'],
+    ['HASH_QUEUE_MAX_WAIT', '1m', '61s', 'at most 1m'],
     ['AUDIT_RETENTION', '3650d', '3651d', 'at most 3650d'],
     ['HTTP_REQUEST_TIMEOUT', '5m', '301s', 'at most 5m'],
     ['HTTP_HEADERS_TIMEOUT', '1m', '61s', 'at most 1m'],
@@ -111,6 +112,11 @@ describe(parseEnv.name, () => {
     expect(failure({ [key]: tooHigh })).toMatch(
       new RegExp(`^Invalid configuration: ${key}: .*${highest}`),
     );
+  });
+
+  it('lets a password hash wait 5 s for a core by default, and 0 means no wait', () => {
+    expect(parseEnv({}).HASH_QUEUE_MAX_WAIT).toBe(5);
+    expect(parseEnv({ HASH_QUEUE_MAX_WAIT: '0' }).HASH_QUEUE_MAX_WAIT).toBe(0);
   });
 
   it('reads JWT_CLOCK_TOLERANCE, where 0 is allowed', () => {

@@ -159,6 +159,8 @@ export const envSchema = z
     LOGIN_FAILURE_WINDOW: duration('15m', 1, DAY),
     LOGIN_LOCKOUT_BASE: duration('1s', 1, HOUR),
     LOGIN_LOCKOUT_MAX: duration('15m', 1, DAY),
+    // A hash waits at most this long for a free core, then the request gets 503 (src/passwords); 0: never waits.
+    HASH_QUEUE_MAX_WAIT: duration('5s', 0, MINUTE),
 
     // Operations: log format (default json in production and tests, pretty in development), audit retention, /metrics.
     LOG_FORMAT: optionalString.pipe(z.enum(['json', 'pretty']).optional()),

@@ -48,6 +48,7 @@ export class MetricsService {
   private readonly auditDropped: Counter;
   private readonly auditWriteFailures: Counter;
   private readonly rateLimitStoreFulls: Counter;
+  private readonly hashQueueRejections: Counter;
   private activeSessions?: { value: number; at: number };
   private activeSessionsQuery?: Promise<number>;
 
@@ -111,6 +112,11 @@ export class MetricsService {
       help: 'Requests counted on the shared overflow counter because the local rate-limit store was full',
       registers,
     });
+    this.hashQueueRejections = new Counter({
+      name: 'gatehouse_hash_queue_rejections_total',
+      help: 'Password hashes refused with 503 after waiting HASH_QUEUE_MAX_WAIT for a free slot',
+      registers,
+    });
     const countActiveSessions = (): Promise<number> =>
       this.countActiveSessions();
     new Gauge({
@@ -167,6 +173,10 @@ export class MetricsService {
 
   rateLimitStoreFull(): void {
     this.rateLimitStoreFulls.inc();
+  }
+
+  hashQueueRejected(): void {
+    this.hashQueueRejections.inc();
   }
 
   observeHttpRequest(

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { passwordConfig } from './password.config';
 import { PasswordService } from './password.service';
 
 /**
@@ -6,6 +8,7 @@ import { PasswordService } from './password.service';
  * the CLI) can hash without UsersModule importing AuthModule, which already imports UsersModule.
  */
 @Module({
+  imports: [ConfigModule.forFeature(passwordConfig)],
   providers: [PasswordService],
   exports: [PasswordService],
 })

@@ -1,0 +1,7 @@
+import { registerAs } from '@nestjs/config';
+import { parseEnv } from 'src/config/env.schema';
+
+export const passwordConfig = registerAs('passwords', () => {
+  const env = parseEnv();
+  return { maxQueueWaitMs: env.HASH_QUEUE_MAX_WAIT * 1000 };
+});
