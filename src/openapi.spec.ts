@@ -12,14 +12,14 @@ import {
   type OperationObject,
 } from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
-import { Public } from './auth/decorators/public.decorator';
-import { ApiProblems } from './common/api-problems.decorator';
+import { Public } from 'src/access/public.decorator';
+import { ApiProblems } from 'src/common/api-problems.decorator';
 import {
   BASIC_SCHEME,
   BEARER_SCHEME,
   buildOpenApiDocument,
   serializeOpenApiDocument,
-} from './openapi';
+} from 'src/openapi';
 
 class EchoDto {
   @ApiProperty({ example: 'hello' })

@@ -7,12 +7,12 @@ import {
   type OperationObject,
   SwaggerModule,
 } from '@nestjs/swagger';
-import { PUBLIC_EXTENSION } from './auth/decorators/public.decorator';
+import { PUBLIC_EXTENSION } from './access/public.decorator';
 import { problemResponse } from './common/api-problems.decorator';
-import { ProblemDetailsDto } from './common/problem-details';
+import { BASIC_SCHEME, BEARER_SCHEME } from './common/openapi-schemes';
 
-export const BEARER_SCHEME = 'bearer';
-export const BASIC_SCHEME = 'basic';
+export { BASIC_SCHEME, BEARER_SCHEME };
+import { ProblemDetailsDto } from './common/problem-details';
 
 /** Every tag an operation may carry, in the order Swagger UI shows them; tags no route uses are left out. */
 export const OPENAPI_TAGS: ReadonlyArray<{

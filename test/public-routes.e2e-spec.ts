@@ -4,7 +4,7 @@ import { RequestMethod, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer, Reflector } from '@nestjs/core';
 import type { OpenAPIV3 } from 'openapi-types';
-import { IS_PUBLIC_KEY } from 'src/auth/decorators/public.decorator';
+import { IS_PUBLIC_KEY } from 'src/access/public.decorator';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
 // The e2e project's testTimeout in jest.config.js is not applied per project, so set it here.

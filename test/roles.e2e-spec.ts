@@ -1,9 +1,9 @@
 import { Controller, Get, Module } from '@nestjs/common';
-import { CurrentUser } from 'src/auth/decorators/current-user.decorator';
-import { Public } from 'src/auth/decorators/public.decorator';
-import { Roles } from 'src/auth/decorators/roles.decorator';
-import type { Principal } from 'src/auth/principal';
-import { Role } from 'src/users/role.enum';
+import { CurrentUser } from 'src/access/current-user.decorator';
+import { Public } from 'src/access/public.decorator';
+import { Roles } from 'src/access/roles.decorator';
+import type { Principal } from 'src/access/principal';
+import { Role } from 'src/access/role.enum';
 import {
   createTestApp,
   newUser,

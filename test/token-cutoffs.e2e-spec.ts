@@ -1,6 +1,6 @@
 import { AuditService } from 'src/audit/audit.service';
 import { PasswordService } from 'src/passwords/password.service';
-import { RevocationsRepository } from 'src/sessions/revocations.repository';
+import { RevocationsRepository } from 'src/revocation/revocations.repository';
 import {
   type AdminSession,
   createAppWithAdmin,

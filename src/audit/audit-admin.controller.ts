@@ -1,8 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from 'src/auth/decorators/roles.decorator';
+import { Roles } from 'src/access/roles.decorator';
 import { ApiProblems } from 'src/common/api-problems.decorator';
-import { Role } from 'src/users/role.enum';
+import { Role } from 'src/access/role.enum';
 import { AuditQueryService } from './audit-query.service';
 import { AuditEventPageResponseDto } from './dto/audit-event-response.dto';
 import { ListAuditEventsQueryDto } from './dto/list-audit-events-query.dto';

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser } from 'src/auth/decorators/current-user.decorator';
-import type { Principal } from 'src/auth/principal';
+import { CurrentUser } from 'src/access/current-user.decorator';
+import type { Principal } from 'src/access/principal';
 import { ApiProblems } from 'src/common/api-problems.decorator';
 import { AuditQueryService } from './audit-query.service';
 import { AuditEventPageResponseDto } from './dto/audit-event-response.dto';

@@ -14,14 +14,14 @@ import {
 import { RateLimited } from 'src/throttling/rate-limited.decorator';
 import { UserResponseDto } from 'src/users/dto/user-response.dto';
 import { AuthService } from './auth.service';
-import { CurrentUser } from './decorators/current-user.decorator';
-import { Public } from './decorators/public.decorator';
+import { CurrentUser } from 'src/access/current-user.decorator';
+import { Public } from 'src/access/public.decorator';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto } from './dto/login.dto';
 import { RefreshTokenDto } from './dto/refresh.dto';
 import { RegisterDto } from './dto/register.dto';
 import { TokenResponseDto } from './dto/token-response.dto';
-import type { Principal } from './principal';
+import type { Principal } from 'src/access/principal';
 
 @ApiTags('auth')
 @Controller('auth')

@@ -23,7 +23,7 @@ import {
 import { codePointLength } from './dto/password-length.validator';
 import { TooManyLoginAttemptsError } from './login-attempts.errors';
 import { LoginAttemptsService } from './login-attempts.service';
-import type { Principal } from './principal';
+import type { Principal } from 'src/access/principal';
 
 @Injectable()
 export class AuthService {

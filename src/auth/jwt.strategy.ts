@@ -12,10 +12,13 @@ import {
 import { AccessTokenService } from 'src/keys/access-token.service';
 import type { SigningKey } from 'src/keys/signing-key';
 import { SigningKeysService } from 'src/keys/signing-keys.service';
-import { RevocationService } from 'src/sessions/revocation.service';
-import type { Role } from 'src/users/role.enum';
-import { InvalidAccessTokenError, type TokenFailure } from './auth.errors';
-import type { Principal } from './principal';
+import { RevocationService } from 'src/revocation/revocation.service';
+import type { Role } from 'src/access/role.enum';
+import {
+  InvalidAccessTokenError,
+  type TokenFailure,
+} from 'src/access/access.errors';
+import type { Principal } from 'src/access/principal';
 import { VerifiedTokenCache } from './verified-token-cache';
 
 /** Only the Authorization header: never query strings or cookies. */

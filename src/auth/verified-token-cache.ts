@@ -1,6 +1,6 @@
 import { BoundedMap } from 'src/common/bounded-map';
 import type { SigningKey } from 'src/keys/signing-key';
-import type { Principal } from './principal';
+import type { Principal } from 'src/access/principal';
 
 /** Enough for every token in use on a busy instance; the bound keeps a flood of distinct tokens from growing memory. */
 export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;

@@ -5,7 +5,7 @@ import {
   HealthCheckResult,
   HealthCheckService,
 } from '@nestjs/terminus';
-import { Public } from 'src/auth/decorators/public.decorator';
+import { Public } from 'src/access/public.decorator';
 import { ApiProblems } from 'src/common/api-problems.decorator';
 import { ServiceUnavailableError } from 'src/common/domain-error';
 import { ReadinessIndicators } from './readiness.indicators';

@@ -1,7 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Public } from 'src/auth/decorators/public.decorator';
+import { Public } from 'src/access/public.decorator';
 import { JwksResponseDto } from './dto/jwks-response.dto';
 import { SigningKeysService } from './signing-keys.service';
 

@@ -3,7 +3,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { authConfig } from 'src/config/auth.config';
 import { InvalidEnvironmentError } from 'src/config/env.schema';
-import type { SigningKeyRow } from 'src/database/schema';
 import { loadOrCreateDevSecret } from './dev-secret';
 import {
   decryptPrivateKey,
@@ -17,7 +16,10 @@ import {
 } from './key-crypto';
 import type { KeyRing, TimedKey } from './key-ring';
 import type { AsymmetricAlgorithm } from './signing-key';
-import { SigningKeysRepository } from './signing-keys.repository';
+import {
+  SigningKeysRepository,
+  type SigningKeyRow,
+} from './signing-keys.repository';
 
 /**
  * The database key store (RS256/ES256 without JWT_PRIVATE_KEY): loads and decrypts keys, creates the first key,

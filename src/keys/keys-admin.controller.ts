@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser } from 'src/auth/decorators/current-user.decorator';
-import { Roles } from 'src/auth/decorators/roles.decorator';
-import type { Principal } from 'src/auth/principal';
+import { CurrentUser } from 'src/access/current-user.decorator';
+import { Roles } from 'src/access/roles.decorator';
+import type { Principal } from 'src/access/principal';
 import { ApiProblems } from 'src/common/api-problems.decorator';
-import { Role } from 'src/users/role.enum';
+import { Role } from 'src/access/role.enum';
 import { RotateKeysDto } from './dto/rotate-keys.dto';
 import { SigningKeyResponseDto } from './dto/signing-key-response.dto';
 import { SigningKeysService } from './signing-keys.service';

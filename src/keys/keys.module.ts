@@ -3,8 +3,6 @@ import { ConfigModule } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { authConfig } from 'src/config/auth.config';
 import { AccessTokenService } from './access-token.service';
-import { DiscoveryController } from './discovery.controller';
-import { DiscoveryService } from './discovery.service';
 import { JwksController } from './jwks.controller';
 import { KeyStoreService } from './key-store.service';
 import { KeysAdminController } from './keys-admin.controller';
@@ -13,13 +11,12 @@ import { SigningKeysService } from './signing-keys.service';
 
 @Module({
   imports: [ConfigModule.forFeature(authConfig), JwtModule.register({})],
-  controllers: [JwksController, DiscoveryController, KeysAdminController],
+  controllers: [JwksController, KeysAdminController],
   providers: [
     SigningKeysRepository,
     KeyStoreService,
     SigningKeysService,
     AccessTokenService,
-    DiscoveryService,
   ],
   exports: [SigningKeysService, AccessTokenService],
 })

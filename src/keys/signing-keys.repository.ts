@@ -4,6 +4,7 @@ import { DRIZZLE, type Database } from 'src/database/database.types';
 import { signingKeys, type SigningKeyRow } from 'src/database/schema';
 
 export type NewSigningKeyRow = typeof signingKeys.$inferInsert;
+export type { SigningKeyRow };
 
 @Injectable()
 export class SigningKeysRepository {

@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
-import { Public } from 'src/auth/decorators/public.decorator';
+import { Public } from 'src/access/public.decorator';
 import { MetricsAccessService } from './metrics-access.service';
 import { MetricsService } from './metrics.service';
 import { CurrentScrapeClient } from './scrape-client.decorator';

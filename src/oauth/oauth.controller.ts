@@ -15,9 +15,9 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { IS_PUBLIC_KEY, Public } from 'src/auth/decorators/public.decorator';
+import { IS_PUBLIC_KEY, Public } from 'src/access/public.decorator';
 import { ApiProblems } from 'src/common/api-problems.decorator';
-import { BASIC_SCHEME, BEARER_SCHEME } from 'src/openapi';
+import { BASIC_SCHEME, BEARER_SCHEME } from 'src/common/openapi-schemes';
 import { IntrospectionResponseDto } from './dto/introspection-response.dto';
 import { IntrospectTokenDto, RevokeTokenDto } from './dto/token-request.dto';
 import { IntrospectionAuthGuard } from './introspection-auth.guard';

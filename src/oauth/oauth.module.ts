@@ -2,14 +2,22 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { authConfig } from 'src/config/auth.config';
 import { KeysModule } from 'src/keys/keys.module';
+import { RevocationModule } from 'src/revocation/revocation.module';
 import { SessionsModule } from 'src/sessions/sessions.module';
+import { DiscoveryController } from './discovery.controller';
+import { DiscoveryService } from './discovery.service';
 import { IntrospectionAuthGuard } from './introspection-auth.guard';
 import { OAuthController } from './oauth.controller';
 import { OAuthService } from './oauth.service';
 
 @Module({
-  imports: [ConfigModule.forFeature(authConfig), KeysModule, SessionsModule],
-  controllers: [OAuthController],
-  providers: [OAuthService, IntrospectionAuthGuard],
+  imports: [
+    ConfigModule.forFeature(authConfig),
+    KeysModule,
+    SessionsModule,
+    RevocationModule,
+  ],
+  controllers: [DiscoveryController, OAuthController],
+  providers: [OAuthService, IntrospectionAuthGuard, DiscoveryService],
 })
 export class OAuthModule {}

@@ -4,9 +4,9 @@ import type { ConfigType } from '@nestjs/config';
 import { authConfig } from 'src/config/auth.config';
 import type { AccessTokenClaims } from 'src/keys/access-token';
 import { AccessTokenService } from 'src/keys/access-token.service';
-import { RevocationService } from 'src/sessions/revocation.service';
+import { RevocationService } from 'src/revocation/revocation.service';
 import { SessionsService } from 'src/sessions/sessions.service';
-import { Role } from 'src/users/role.enum';
+import { Role } from 'src/access/role.enum';
 import type { IntrospectionResponseDto } from './dto/introspection-response.dto';
 import {
   IntrospectionClientError,

@@ -5,8 +5,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { CurrentUser } from 'src/auth/decorators/current-user.decorator';
-import type { Principal } from 'src/auth/principal';
+import { CurrentUser } from 'src/access/current-user.decorator';
+import type { Principal } from 'src/access/principal';
 import { ApiProblems } from 'src/common/api-problems.decorator';
 import {
   ClientContext,

@@ -3,8 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { authConfig } from 'src/config/auth.config';
 import { sessionConfig } from 'src/config/session.config';
 import { KeysModule } from 'src/keys/keys.module';
-import { RevocationService } from './revocation.service';
-import { RevocationsRepository } from './revocations.repository';
+import { RevocationModule } from 'src/revocation/revocation.module';
 import { SessionsController } from './sessions.controller';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
@@ -14,14 +13,10 @@ import { SessionsService } from './sessions.service';
     ConfigModule.forFeature(sessionConfig),
     ConfigModule.forFeature(authConfig),
     KeysModule,
+    RevocationModule,
   ],
   controllers: [SessionsController],
-  providers: [
-    SessionsRepository,
-    SessionsService,
-    RevocationsRepository,
-    RevocationService,
-  ],
-  exports: [SessionsService, RevocationService],
+  providers: [SessionsRepository, SessionsService],
+  exports: [SessionsService],
 })
 export class SessionsModule {}

@@ -10,7 +10,7 @@ import {
   hashRefreshToken,
   sealSuccessor,
 } from './refresh-token';
-import type { RevocationService } from './revocation.service';
+import type { RevocationService } from 'src/revocation/revocation.service';
 import type { Session, TokenPair } from './session';
 import { InvalidRefreshTokenError } from './sessions.errors';
 import type {

@@ -19,7 +19,7 @@ import {
   openSuccessor,
   sealSuccessor,
 } from './refresh-token';
-import { RevocationService } from './revocation.service';
+import { RevocationService } from 'src/revocation/revocation.service';
 import type { ClientContext, Session, TokenPair } from './session';
 import {
   InvalidRefreshTokenError,

@@ -8,7 +8,7 @@ import type { ConfigType } from '@nestjs/config';
 import { AuditService } from 'src/audit/audit.service';
 import { PasswordService } from 'src/passwords/password.service';
 import { firstAdminConfig } from './first-admin.config';
-import { Role } from './role.enum';
+import { Role } from 'src/access/role.enum';
 import type { User } from './user';
 import { UserAlreadyExistsError } from './users.errors';
 import { UsersRepository } from './users.repository';

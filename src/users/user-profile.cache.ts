@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { BoundedMap } from 'src/common/bounded-map';
 import { Clock } from 'src/common/clock';
-import { RevocationService } from 'src/sessions/revocation.service';
+import { RevocationService } from 'src/revocation/revocation.service';
 import type { User } from './user';
 
 const MAX_ENTRIES = 10_000;

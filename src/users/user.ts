@@ -1,4 +1,4 @@
-import type { Role } from './role.enum';
+import type { Role } from 'src/access/role.enum';
 
 /** A user as the rest of the app sees it: never with the password hash. */
 export interface User {

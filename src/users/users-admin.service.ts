@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from 'src/audit/audit.service';
-import { RevocationService } from 'src/sessions/revocation.service';
+import { RevocationService } from 'src/revocation/revocation.service';
 import { SessionsService } from 'src/sessions/sessions.service';
-import { Role } from './role.enum';
+import { Role } from 'src/access/role.enum';
 import { UserProfileCache } from './user-profile.cache';
 import type { User } from './user';
 import { SelfLockoutError, UserNotFoundError } from './users.errors';

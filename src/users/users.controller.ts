@@ -14,16 +14,16 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { CurrentUser } from 'src/auth/decorators/current-user.decorator';
-import { Roles } from 'src/auth/decorators/roles.decorator';
-import type { Principal } from 'src/auth/principal';
+import { CurrentUser } from 'src/access/current-user.decorator';
+import { Roles } from 'src/access/roles.decorator';
+import type { Principal } from 'src/access/principal';
 import { ApiProblems } from 'src/common/api-problems.decorator';
 import { UuidParam } from 'src/common/uuid-param';
 import { ListUsersQueryDto } from './dto/list-users-query.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { UserListResponseDto } from './dto/user-list-response.dto';
 import { UserResponseDto } from './dto/user-response.dto';
-import { Role } from './role.enum';
+import { Role } from 'src/access/role.enum';
 import { UsersAdminService } from './users-admin.service';
 
 @ApiTags('users')

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { PasswordModule } from 'src/passwords/password.module';
+import { RevocationModule } from 'src/revocation/revocation.module';
 import { SessionsModule } from 'src/sessions/sessions.module';
 import { firstAdminConfig } from './first-admin.config';
 import { FirstAdminService } from './first-admin.service';
@@ -14,6 +15,7 @@ import { UsersService } from './users.service';
   imports: [
     ConfigModule.forFeature(firstAdminConfig),
     PasswordModule,
+    RevocationModule,
     SessionsModule,
   ],
   controllers: [UsersController],

@@ -3,7 +3,7 @@ import { asc, count, eq, ilike, or, sql } from 'drizzle-orm';
 import { isUniqueViolation } from 'src/common/pg-errors';
 import { DRIZZLE, type Database } from 'src/database/database.types';
 import { users, type UserRow } from 'src/database/schema';
-import type { Role } from './role.enum';
+import type { Role } from 'src/access/role.enum';
 import type { User, UserCredentials } from './user';
 import { UserAlreadyExistsError } from './users.errors';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Role } from './role.enum';
+import type { Role } from 'src/access/role.enum';
 import type { User, UserCredentials } from './user';
 import { UserProfileCache } from './user-profile.cache';
 import { NewUser, UsersRepository } from './users.repository';

@@ -9,7 +9,7 @@ import {
   ValidateBy,
   ValidateIf,
 } from 'class-validator';
-import { Role } from '../role.enum';
+import { Role } from 'src/access/role.enum';
 
 const CHANGEABLE = ['roles', 'disabled'] as const;
 

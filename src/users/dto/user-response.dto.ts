@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Role } from '../role.enum';
+import { Role } from 'src/access/role.enum';
 import type { User } from '../user';
 
 export class UserResponseDto {

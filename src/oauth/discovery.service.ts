@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { authConfig } from 'src/config/auth.config';
-import type { AuthorizationServerMetadataDto } from './dto/authorization-server-metadata.dto';
+import type { AuthorizationServerMetadataDto } from 'src/keys/dto/authorization-server-metadata.dto';
 
 @Injectable()
 export class DiscoveryService {

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { Role } from 'src/users/role.enum';
+import type { Role } from './role.enum';
 
 export const ROLES_KEY = 'gatehouse:roles';
 

@@ -1,10 +1,13 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Role } from 'src/users/role.enum';
-import { InsufficientRoleError, InvalidAccessTokenError } from '../auth.errors';
-import { Public } from '../decorators/public.decorator';
-import { Roles } from '../decorators/roles.decorator';
-import type { Principal } from '../principal';
+import { Role } from './role.enum';
+import {
+  InsufficientRoleError,
+  InvalidAccessTokenError,
+} from './access.errors';
+import { Public } from './public.decorator';
+import { Roles } from './roles.decorator';
+import type { Principal } from './principal';
 import { RolesGuard } from './roles.guard';
 
 @Roles(Role.Admin)

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Principal } from '../principal';
+import type { Principal } from './principal';
 
 export const CurrentUser = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): Principal => {

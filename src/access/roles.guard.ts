@@ -1,11 +1,14 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { RouteMetadata } from 'src/common/route-metadata';
-import type { Role } from 'src/users/role.enum';
-import { InsufficientRoleError, InvalidAccessTokenError } from '../auth.errors';
-import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
-import { ROLES_KEY } from '../decorators/roles.decorator';
-import type { Principal } from '../principal';
+import type { Role } from './role.enum';
+import {
+  InsufficientRoleError,
+  InvalidAccessTokenError,
+} from './access.errors';
+import { IS_PUBLIC_KEY } from './public.decorator';
+import { ROLES_KEY } from './roles.decorator';
+import type { Principal } from './principal';
 
 /**
  * Global guard registered after JwtAuthGuard, so `request.user` is set when roles are checked.

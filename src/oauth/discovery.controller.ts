@@ -1,8 +1,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Public } from 'src/auth/decorators/public.decorator';
+import { Public } from 'src/access/public.decorator';
 import { DiscoveryService } from './discovery.service';
-import { AuthorizationServerMetadataDto } from './dto/authorization-server-metadata.dto';
+import { AuthorizationServerMetadataDto } from 'src/keys/dto/authorization-server-metadata.dto';
 
 @ApiTags('keys')
 @Public()

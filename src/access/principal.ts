@@ -1,4 +1,4 @@
-import type { Role } from 'src/users/role.enum';
+import type { Role } from './role.enum';
 
 /** The authenticated caller, built from a verified access token; handlers get it through @CurrentUser(). */
 export interface Principal {

@@ -4,9 +4,9 @@ import { AuthGuard } from '@nestjs/passport';
 import { TokenExpiredError } from 'jsonwebtoken';
 import { RouteMetadata } from 'src/common/route-metadata';
 import { MetricsService } from 'src/metrics/metrics.service';
-import { InvalidAccessTokenError } from '../auth.errors';
-import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
-import type { Principal } from '../principal';
+import { InvalidAccessTokenError } from 'src/access/access.errors';
+import { IS_PUBLIC_KEY } from 'src/access/public.decorator';
+import type { Principal } from 'src/access/principal';
 
 /** Global guard: every route needs a valid bearer token unless it (or its controller) is @Public(). */
 @Injectable()
