@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Response, Test } from 'supertest';
+import { bearer } from './helpers/http';
+import { headerOf, payloadOf } from './helpers/jwt';
 import {
   createTestApp,
   registerAndLogin,
@@ -7,19 +9,10 @@ import {
   type TestApp,
 } from './helpers/test-app';
 
-// The e2e project's testTimeout in jest.config.js is not applied per project, so set it here.
-jest.setTimeout(60_000);
-
 type Json = Record<string, unknown>;
 
 const b64url = (value: Buffer | string): string =>
   Buffer.from(value).toString('base64url');
-
-function decodePart(token: string, index: 0 | 1): Json {
-  return JSON.parse(
-    Buffer.from(token.split('.')[index], 'base64url').toString('utf8'),
-  ) as Json;
-}
 
 /** Builds an HS256-style JWT by hand so every part (alg, typ, kid, claims, key) can be chosen. */
 function forge(header: Json, payload: Json, secret = TEST_SECRET): string {
@@ -39,7 +32,10 @@ describe('access tokens (e2e)', () => {
   let claims: Json;
 
   const me = (token: string): Test =>
-    t.http().get('/auth/me').set('authorization', `Bearer ${token}`);
+    t
+      .http()
+      .get('/auth/me')
+      .set(...bearer(token));
 
   function expect401(res: Response, error: 'invalid' | 'expired'): void {
     expect(res.status).toBe(401);
@@ -65,8 +61,8 @@ describe('access tokens (e2e)', () => {
   beforeAll(async () => {
     t = await createTestApp();
     session = await registerAndLogin(t);
-    header = decodePart(session.access, 0);
-    claims = decodePart(session.access, 1);
+    header = headerOf(session.access);
+    claims = payloadOf(session.access);
   });
   afterAll(async () => {
     await t.close();
@@ -129,7 +125,7 @@ describe('access tokens (e2e)', () => {
           password: session.user.password,
         })
         .expect(200);
-      const other = decodePart(again.body.access_token as string, 1);
+      const other = payloadOf(again.body.access_token as string);
       expect(other.jti).not.toBe(claims.jti);
       expect(other.sid).not.toBe(claims.sid);
     });
@@ -313,7 +309,7 @@ describe('JWT_ACCESS_TTL (e2e)', () => {
           .send({ username: user.username, password: user.password })
           .expect(200);
         expect(login.body.expires_in).toBe(seconds);
-        const payload = decodePart(login.body.access_token as string, 1);
+        const payload = payloadOf(login.body.access_token as string);
         expect(
           (payload.exp as number) - Math.floor(payload.iat as number),
         ).toBe(seconds);
