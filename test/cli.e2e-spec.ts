@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import { DatabaseService } from 'src/database/database.service';
 import { createTestApp, TEST_SECRET, type TestApp } from './helpers/test-app';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database';
+import { until } from './helpers/eventually';
 import { ensureBuilt } from './helpers/spawn-app';
 
 // Each test starts the app or the built CLI more than once; jest.config's per-project testTimeout is not applied.
@@ -282,17 +283,17 @@ describe('create-admin CLI (e2e)', () => {
       );
       try {
         const base = `http://127.0.0.1:${PORT}`;
-        let ready = false;
-        for (let i = 0; i < 600 && !ready && child.exitCode === null; i += 1) {
-          ready = await fetch(`${base}/health/live`)
-            .then((res) => res.ok)
-            .catch(() => false);
-          if (!ready) await new Promise((r) => setTimeout(r, 100));
-        }
-        if (!ready)
-          throw new Error(
-            `the server did not become ready; output:\n${output}`,
-          );
+        await until(
+          () => `the server to become ready; output:\n${output}`,
+          async () => {
+            if (child.exitCode !== null)
+              throw new Error(`the server exited; output:\n${output}`);
+            return fetch(`${base}/health/live`)
+              .then((res) => res.ok)
+              .catch(() => false);
+          },
+          { timeoutMs: 60_000, intervalMs: 100 },
+        );
         const login = await fetch(`${base}/auth/login`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },

@@ -3,8 +3,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { importJose } from './keys-helpers';
+import { until } from './helpers/eventually';
 import { ensureBuilt } from './helpers/spawn-app';
+import { importJose } from './keys-helpers';
 
 /**
  * The built server (dist/main.js) started the way operators start it, in production mode: which signing-key
@@ -159,25 +160,27 @@ describe('production start with asymmetric keys (dist/main.js, e2e)', () => {
       JWT_PRIVATE_KEY: ecPem.replace(/\n/g, '\\n'),
       DATA_DIR: dir,
     });
-    const deadline = Date.now() + 120_000;
     let body: { keys: Record<string, string>[] } | undefined;
-    while (!body) {
-      if (server.child.exitCode !== null)
-        throw new Error(`server exited: ${server.output()}`);
-      if (Date.now() > deadline) throw new Error(server.output());
-      body = await fetch(`http://127.0.0.1:${PORT}/.well-known/jwks.json`)
-        .then((r) => (r.ok ? (r.json() as Promise<typeof body>) : undefined))
-        .catch(() => undefined);
-      if (!body) await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(body.keys).toHaveLength(1);
+    await until(
+      () => `the JWKS to be served: ${server.output()}`,
+      async () => {
+        if (server.child.exitCode !== null)
+          throw new Error(`server exited: ${server.output()}`);
+        body = await fetch(`http://127.0.0.1:${PORT}/.well-known/jwks.json`)
+          .then((r) => (r.ok ? (r.json() as Promise<typeof body>) : undefined))
+          .catch(() => undefined);
+        return body !== undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 200 },
+    );
+    expect(body?.keys).toHaveLength(1);
     const jose = await importJose();
     const expectedKid = await jose.calculateJwkThumbprint(
       await jose.exportJWK(
         (await import('node:crypto')).createPublicKey(ecPem),
       ),
     );
-    expect(body.keys[0]).toEqual({
+    expect(body?.keys[0]).toEqual({
       kid: expectedKid,
       kty: 'EC',
       crv: 'P-256',

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { until } from './helpers/eventually';
 import {
   commandExists,
   ensureBuilt,
@@ -78,21 +79,6 @@ async function call(
     headers: res.headers,
     body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
   };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  throw new Error(`not within ${timeoutMs} ms: ${what}`);
 }
 
 function newAccount() {
@@ -192,11 +178,20 @@ function newAccount() {
       expect(onB.status).toBe(429);
       expect(onB.body.code).toBe('AUTH.TOO_MANY_ATTEMPTS');
       expect(onB.headers.get('retry-after')).toBe('1');
-      await sleep(1_050);
-      const after = await call(b, 'POST', '/auth/login', {
-        body: { username: account.username, password: account.password },
-      });
-      expect(after.status).toBe(200);
+      // Refused attempts do not extend a lockout, so B is asked until it lifts; every answer is kept.
+      const seen: number[] = [];
+      await until(
+        () => `the lockout to lift on B (answers: ${seen.join(', ')})`,
+        async () => {
+          const after = await call(b, 'POST', '/auth/login', {
+            body: { username: account.username, password: account.password },
+          });
+          seen.push(after.status);
+          return after.status !== 429;
+        },
+        { timeoutMs: 5_000, intervalMs: 100 },
+      );
+      expect(seen.at(-1)).toBe(200);
     });
 
     it('shares the per-IP rate limit between the instances', async () => {
@@ -225,11 +220,16 @@ function newAccount() {
       ).toBe(204);
       // Polled for one second; every answer is kept so a failure shows what B said meanwhile.
       const seen: number[] = [];
-      const deadline = Date.now() + 1_000;
-      while (Date.now() < deadline && seen.at(-1) !== 401) {
-        seen.push((await call(b, 'GET', '/auth/me', { token: access })).status);
-        if (seen.at(-1) !== 401) await sleep(50);
-      }
+      await until(
+        () => `B to refuse the logged-out token (answers: ${seen.join(', ')})`,
+        async () => {
+          seen.push(
+            (await call(b, 'GET', '/auth/me', { token: access })).status,
+          );
+          return seen.at(-1) === 401;
+        },
+        { timeoutMs: 1_000 },
+      );
       expect(seen).toContain(401);
     });
 
@@ -259,15 +259,15 @@ function newAccount() {
       expect((await refresh(b)).status).toBe(401);
 
       await redis.start();
-      await eventually(
+      await until(
+        'both instances use Redis again',
         async () => {
           await Promise.all([refresh(a, nextIp()), refresh(b, nextIp())]);
           return [a, b].every((app) =>
             /rate limits are shared by all instances again/.test(app.output()),
           );
         },
-        15_000,
-        'both instances use Redis again',
+        { timeoutMs: 15_000 },
       );
       const shared = nextIp();
       for (let i = 0; i < RATE_LIMIT; i += 1)
@@ -319,10 +319,12 @@ function newAccount() {
         { waitReady: false },
       );
       try {
-        const code = await Promise.race([
-          dead.exited,
-          sleep(30_000).then(() => 'still running'),
-        ]);
+        let code: number | null | undefined;
+        void dead.exited.then((exitCode) => (code = exitCode));
+        await until('the process to exit', () => code !== undefined, {
+          timeoutMs: 30_000,
+          intervalMs: 100,
+        });
         expect(code).toBe(1);
         expect(dead.output()).toMatch(/ECONNREFUSED/);
       } finally {

@@ -9,6 +9,7 @@ import {
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from './helpers/eventually';
 import { ensureBuilt } from './helpers/spawn-app';
 
 /**
@@ -89,21 +90,19 @@ function call(
 }
 
 async function waitForHealth(port: number, server: Server): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (server.child.exitCode !== null)
-      throw new Error(`server exited early: ${server.output().stderr}`);
-    const status = await call(port, 'GET', '/health').then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) return;
-    if (Date.now() > deadline)
-      throw new Error(
-        `no healthy server on ${port}: ${server.output().stderr}`,
+  await until(
+    () => `a healthy server on ${port}: ${server.output().stderr}`,
+    async () => {
+      if (server.child.exitCode !== null)
+        throw new Error(`server exited early: ${server.output().stderr}`);
+      const status = await call(port, 'GET', '/health').then(
+        (r) => r.status,
+        () => 0,
       );
-    await new Promise((r) => setTimeout(r, 200));
-  }
+      return status === 200;
+    },
+    { timeoutMs: 120_000, intervalMs: 200 },
+  );
 }
 
 /** The lines a failed start printed, ignoring Node's own warnings. */

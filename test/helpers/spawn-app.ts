@@ -7,6 +7,7 @@ import {
   type Socket,
 } from 'node:net';
 import { join } from 'node:path';
+import { until } from './eventually';
 
 /**
  * Helpers for tests that run Gatehouse the way it is deployed: `node dist/main.js` processes configured by
@@ -100,21 +101,26 @@ export async function spawnApp(
   };
   if (options.waitReady === false) return app;
 
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   let ended = false;
   void exited.then(() => (ended = true));
-  while (Date.now() < deadline && !ended) {
-    try {
-      await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) });
-      return app;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  try {
+    await until(
+      `Gatehouse on port ${port} to answer /health`,
+      async () => {
+        if (ended) throw new Error('it exited');
+        return fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) })
+          .then(() => true)
+          .catch(() => false);
+      },
+      { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: 100 },
+    );
+    return app;
+  } catch {
+    await app.stop();
+    throw new Error(
+      `Gatehouse on port ${port} did not become ready${ended ? ' (it exited)' : ''}:\n${output}`,
+    );
   }
-  await app.stop();
-  throw new Error(
-    `Gatehouse on port ${port} did not become ready${ended ? ' (it exited)' : ''}:\n${output}`,
-  );
 }
 
 export interface RedisServer {
@@ -144,12 +150,11 @@ export async function startRedisServer(port: number): Promise<RedisServer> {
     );
     const current = child;
     exited = new Promise((resolve) => current.once('exit', resolve));
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      if (await canConnect(port)) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`redis-server on port ${port} did not start`);
+    await until(
+      `redis-server on port ${port} to start`,
+      () => canConnect(port),
+      { timeoutMs: 10_000 },
+    );
   };
   const stop = async (): Promise<void> => {
     if (child) await waitForExit(child, exited, 5_000);
