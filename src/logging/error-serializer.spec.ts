@@ -1,5 +1,9 @@
+import { Writable } from 'node:stream';
 import { DrizzleQueryError } from 'drizzle-orm';
+import pino from 'pino';
+import { pinoHttp } from 'pino-http';
 import { serializeError, type SerializedError } from './error-serializer';
+import { pinoHttpOptions } from './pino-options';
 
 const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g';
 const EMAIL = 'alice@example.com';
@@ -94,5 +98,40 @@ describe(serializeError.name, () => {
       statusCode: 418,
     });
     expect(JSON.stringify(serialized)).not.toContain(jwt);
+  });
+
+  it('serializes the same through pino-http and through a plain pino logger, which passes the Error itself', () => {
+    let written = '';
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done: () => void): void {
+        written += chunk.toString('utf8');
+        done();
+      },
+    });
+    const cause = databaseError('23505', 'duplicate key value', {
+      constraint: 'users_email_key',
+      detail: `Key (email)=(${EMAIL}) already exists.`,
+    });
+    const error = new DrizzleQueryError('insert $1', [EMAIL, HASH], cause);
+    // nestjs-pino 4 logs outside a request through pino(options); requests through pino-http's logger.
+    pino(pinoHttpOptions('info'), stream).error({ err: error }, 'plain');
+    pinoHttp(pinoHttpOptions('info'), stream).logger.error(
+      { err: error },
+      'http',
+    );
+    for (const secret of [EMAIL, HASH, 'params'])
+      expect(written).not.toContain(secret);
+    const lines = written
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { err: unknown });
+    expect(lines).toHaveLength(2);
+    for (const line of lines)
+      expect(line.err).toMatchObject({
+        type: 'DrizzleQueryError',
+        message: 'Failed query: insert $1',
+        sqlstate: '23505',
+        constraint: 'users_email_key',
+      });
   });
 });

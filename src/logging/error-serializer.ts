@@ -1,4 +1,5 @@
 import { DrizzleQueryError } from 'drizzle-orm';
+import { stdSerializers } from 'pino';
 import { scrub, scrubString } from './redact';
 
 /** What pino's standard serializer hands on: the plain copy, with the original error under `raw`. */
@@ -97,10 +98,17 @@ function serializeDatabaseError(chain: Error[]): Record<string, unknown> {
   return top;
 }
 
-/** pino's `err` serializer: database errors by their safe fields only; other errors scrubbed of tokens. */
+/**
+ * pino's `err` serializer: database errors by their safe fields only; other errors scrubbed of tokens. pino-http
+ * hands it pino's standard serialization of the error (the original under `raw`); a plain pino logger, which is
+ * what nestjs-pino 4 logs through outside a request, hands it the Error itself, so that is serialized first.
+ */
 export function serializeError(
-  error: SerializedError,
+  value: SerializedError | Error,
 ): Record<string, unknown> {
+  const error = (
+    value instanceof Error ? stdSerializers.err(value) : value
+  ) as SerializedError;
   const chain = causesOf(error.raw) as Error[];
   if (chain.some((e) => e instanceof DrizzleQueryError || isDatabaseError(e)))
     return serializeDatabaseError(chain);
