@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   EMPTY_COUNTERS,
-  IN_FLIGHT_TTL_MS,
   type LoginAttemptCounters,
   type LoginAttemptOp,
   type LoginAttemptPolicy,
@@ -16,6 +15,7 @@ const POLICY: LoginAttemptPolicy = {
   windowMs: 60_000,
   lockoutBaseMs: 1_000,
   lockoutMaxMs: 4_000,
+  inFlightTtlMs: 30_000,
 };
 
 function run(
@@ -105,7 +105,19 @@ describe('login attempt policy', () => {
       ['reserve', 0],
     ]).counters;
     expect(step(stuck, 'reserve', 1, POLICY).granted).toBe(false);
-    expect(step(stuck, 'reserve', IN_FLIGHT_TTL_MS, POLICY).granted).toBe(true);
+    expect(step(stuck, 'reserve', POLICY.inFlightTtlMs, POLICY).granted).toBe(
+      true,
+    );
+  });
+
+  it('counts reservations in flight for inFlightTtlMs after the latest one, however long that is', () => {
+    const longWait = { ...POLICY, inFlightTtlMs: 90_000 };
+    let counters = EMPTY_COUNTERS;
+    for (const now of [0, 20_000, 40_000])
+      counters = step(counters, 'reserve', now, longWait).counters;
+    // Past the old fixed 30 s, the three attempts still waiting for their hash keep the account full.
+    expect(step(counters, 'reserve', 129_999, longWait).granted).toBe(false);
+    expect(step(counters, 'reserve', 130_000, longWait).granted).toBe(true);
   });
 });
 

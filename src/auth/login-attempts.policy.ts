@@ -14,6 +14,13 @@ export interface LoginAttemptPolicy {
   windowMs: number;
   lockoutBaseMs: number;
   lockoutMaxMs: number;
+  /**
+   * How long the reservations in flight count after the latest one was made; after that they are presumed
+   * abandoned (an instance that crashed never settles them). It must cover the longest an attempt can take from
+   * reservation to settle, waiting for a hash slot included (login-attempts.config.ts), or a queued attempt's slot
+   * is handed out again as a fresh guess.
+   */
+  inFlightTtlMs: number;
 }
 
 export interface LoginAttemptCounters {
@@ -38,7 +45,6 @@ export interface LoginAttemptStep {
   retryAfterMs: number;
 }
 
-export const IN_FLIGHT_TTL_MS = 30_000;
 const MAX_LEVEL = 40;
 
 export const EMPTY_COUNTERS: LoginAttemptCounters = {
@@ -84,7 +90,7 @@ export function step(
         retryAfterMs: lockoutMs(c.level, policy),
       };
     c.inFlight += 1;
-    c.inFlightUntil = now + IN_FLIGHT_TTL_MS;
+    c.inFlightUntil = now + policy.inFlightTtlMs;
     return { counters: c, granted: true, retryAfterMs: 0 };
   }
 

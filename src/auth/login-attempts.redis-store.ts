@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 import {
-  IN_FLIGHT_TTL_MS,
   type LoginAttemptOp,
   type LoginAttemptPolicy,
   type LoginAttemptStep,
@@ -93,7 +92,13 @@ export class RedisLoginAttemptStore implements LoginAttemptStore {
     now: number,
     release: boolean,
   ): Promise<LoginAttemptStep> {
-    const { maxFailures, windowMs, lockoutBaseMs, lockoutMaxMs } = this.policy;
+    const {
+      maxFailures,
+      windowMs,
+      lockoutBaseMs,
+      lockoutMaxMs,
+      inFlightTtlMs,
+    } = this.policy;
     const reply = (await withTimeout(
       this.client.eval(
         SCRIPT,
@@ -105,8 +110,8 @@ export class RedisLoginAttemptStore implements LoginAttemptStore {
         windowMs,
         lockoutBaseMs,
         lockoutMaxMs,
-        IN_FLIGHT_TTL_MS,
-        windowMs + lockoutMaxMs + IN_FLIGHT_TTL_MS,
+        inFlightTtlMs,
+        windowMs + lockoutMaxMs + inFlightTtlMs,
         release ? '1' : '0',
       ),
     )) as [number, ...string[]];

@@ -1,7 +1,6 @@
 import { BoundedMap } from 'src/common/bounded-map';
 import {
   EMPTY_COUNTERS,
-  IN_FLIGHT_TTL_MS,
   isIdle,
   type LoginAttemptCounters,
   type LoginAttemptOp,
@@ -71,7 +70,9 @@ export class MemoryLoginAttemptStore implements LoginAttemptStore {
       ...counters,
       inFlight: Math.max(0, (own?.inFlight ?? 0) + inFlightDelta),
       inFlightUntil:
-        inFlightDelta > 0 ? now + IN_FLIGHT_TTL_MS : (own?.inFlightUntil ?? 0),
+        inFlightDelta > 0
+          ? now + this.policy.inFlightTtlMs
+          : (own?.inFlightUntil ?? 0),
     });
   }
 
