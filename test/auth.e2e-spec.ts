@@ -1,3 +1,5 @@
+import { createAppWithAdmin, loginAdmin } from './helpers/admin';
+import { bearer } from './helpers/http';
 import {
   createTestApp,
   DatabaseService,
@@ -72,17 +74,8 @@ describe('auth (e2e)', () => {
 
 describe('GET /auth/me in steady state (e2e)', () => {
   let t: TestApp;
-  const admin = {
-    username: 'rootadmin',
-    email: 'root@example.com',
-    password: 'admin password long enough',
-  };
   beforeAll(async () => {
-    t = await createTestApp({
-      ADMIN_USERNAME: admin.username,
-      ADMIN_EMAIL: admin.email,
-      ADMIN_PASSWORD: admin.password,
-    });
+    t = await createAppWithAdmin();
   });
   afterAll(async () => {
     await t.close();
@@ -115,15 +108,11 @@ describe('GET /auth/me in steady state (e2e)', () => {
       .set('authorization', `Bearer ${access}`)
       .expect(200);
     expect(first.body.roles).toEqual(['user']);
-    const adminLogin = await t
-      .http()
-      .post('/auth/login')
-      .send({ username: admin.username, password: admin.password })
-      .expect(200);
+    const admin = await loginAdmin(t);
     await t
       .http()
       .patch(`/users/${id}`)
-      .set('authorization', `Bearer ${adminLogin.body.access_token}`)
+      .set(...bearer(admin.access))
       .send({ roles: ['user', 'admin'] })
       .expect(200);
     await t

@@ -4,12 +4,8 @@ import { Public } from 'src/access/public.decorator';
 import { Roles } from 'src/access/roles.decorator';
 import type { Principal } from 'src/access/principal';
 import { Role } from 'src/access/role.enum';
-import {
-  createTestApp,
-  newUser,
-  registerAndLogin,
-  type TestApp,
-} from './helpers/test-app';
+import { createAppWithAdmin, loginAdmin } from './helpers/admin';
+import { newUser, registerAndLogin, type TestApp } from './helpers/test-app';
 
 /**
  * Test-only routes that use @Roles without any @UseGuards: the global JwtAuthGuard and RolesGuard must run in that
@@ -66,15 +62,9 @@ class AdminProbeController {
 @Module({ controllers: [RolesProbeController, AdminProbeController] })
 class RolesProbeModule {}
 
-/** createTestApp, plus the probe module next to AppModule (same global guards, pipe, filter and HTTP setup). */
-const createAppWithProbes = (env: Record<string, string>): Promise<TestApp> =>
-  createTestApp(env, { imports: [RolesProbeModule] });
-
-const ADMIN = {
-  username: 'roles_admin',
-  email: 'roles-admin@example.com',
-  password: 'roles admin password, long',
-};
+/** The app with the configured admin, plus the probe module next to AppModule (same global guards, pipe, filter and HTTP setup). */
+const createAppWithProbes = (): Promise<TestApp> =>
+  createAppWithAdmin({}, { imports: [RolesProbeModule] });
 
 describe('guard order (e2e)', () => {
   let t: TestApp;
@@ -82,19 +72,9 @@ describe('guard order (e2e)', () => {
   let admin: string;
 
   beforeAll(async () => {
-    t = await createAppWithProbes({
-      ADMIN_USERNAME: ADMIN.username,
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-    });
+    t = await createAppWithProbes();
     user = await registerAndLogin(t, newUser());
-    admin = (
-      await t
-        .http()
-        .post('/auth/login')
-        .send({ username: ADMIN.username, password: ADMIN.password })
-        .expect(200)
-    ).body.access_token as string;
+    admin = (await loginAdmin(t)).access;
   });
   afterAll(async () => {
     await t.close();
