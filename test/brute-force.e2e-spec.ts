@@ -16,8 +16,6 @@ import {
   type TestApp,
 } from './helpers/test-app';
 
-jest.setTimeout(60_000);
-
 /** Logical db 2 of the test Redis belongs to this file (it is flushed). */
 const redisTarget = new URL(
   process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379',

@@ -7,9 +7,6 @@ import {
   type TestApp,
 } from './helpers/test-app';
 
-// Boots an app on a fresh database: slow on a busy machine.
-jest.setTimeout(60_000);
-
 /** Matches the defaults the test app runs with: JWT_ACCESS_TTL 15 min, JWT_CLOCK_TOLERANCE 5 s. */
 const TTL_SECONDS = 900;
 const TOLERANCE_SECONDS = 5;

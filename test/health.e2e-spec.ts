@@ -3,9 +3,6 @@ import Redis from 'ioredis';
 import { DatabaseService } from 'src/database/database.service';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
-// The e2e project's testTimeout in jest.config.js is not applied per project, so set it here.
-jest.setTimeout(60_000);
-
 describe('GET /health (e2e)', () => {
   let t: TestApp;
   beforeAll(async () => {

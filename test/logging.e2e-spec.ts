@@ -11,8 +11,6 @@ import {
   type TestApp,
 } from './helpers/test-app';
 
-jest.setTimeout(60_000);
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Every byte the application logs, as written (pino writes one JSON line per call). */

@@ -4,8 +4,6 @@ import {
   type TestApp,
 } from './helpers/test-app';
 
-jest.setTimeout(60_000);
-
 interface Sample {
   labels?: Record<string, string>;
   value?: string;

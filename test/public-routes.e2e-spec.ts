@@ -7,9 +7,6 @@ import type { OpenAPIV3 } from 'openapi-types';
 import { IS_PUBLIC_KEY } from 'src/access/public.decorator';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
-// The e2e project's testTimeout in jest.config.js is not applied per project, so set it here.
-jest.setTimeout(60_000);
-
 /**
  * The only operations anyone may call without a bearer token. Adding a @Public() route means adding it here,
  * in the same change, on purpose.

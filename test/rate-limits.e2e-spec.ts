@@ -1,7 +1,5 @@
 import { createTestApp, type TestApp } from './helpers/test-app';
 
-jest.setTimeout(60_000);
-
 /** A refresh with a token of the wrong shape: a 401 without a query, rate-limited like login. */
 function refreshFrom(t: TestApp, ip: string): Promise<number> {
   return t

@@ -6,9 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
-// The e2e project's testTimeout in jest.config.js is not applied per project, so set it here.
-jest.setTimeout(60_000);
-
 const PORT = 4101;
 
 interface Answer {
