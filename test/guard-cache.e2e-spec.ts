@@ -1,5 +1,5 @@
 import type { Response, Test } from 'supertest';
-import { AccessTokenService } from 'src/keys/access-token.service';
+import { AccessTokenVerifier } from 'src/keys/access-token-verifier';
 import {
   createTestApp,
   newUser,
@@ -11,7 +11,7 @@ import {
 const TTL_SECONDS = 900;
 const TOLERANCE_SECONDS = 5;
 
-describe('verified-token cache in the JwtStrategy (e2e)', () => {
+describe('verified-token cache in the AccessTokenVerifier (e2e)', () => {
   let t: TestApp;
   let verifications: jest.SpyInstance;
 
@@ -26,8 +26,13 @@ describe('verified-token cache in the JwtStrategy (e2e)', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    // keyFor runs once per signature verification: it tells a cache hit from a full verification.
-    verifications = jest.spyOn(t.get(AccessTokenService), 'keyFor');
+    // verifySigned runs once per signature verification: it tells a cache hit from a full verification.
+    verifications = jest.spyOn(
+      t.get(AccessTokenVerifier) as unknown as {
+        verifySigned(token: string): unknown;
+      },
+      'verifySigned',
+    );
   });
   afterAll(async () => {
     await t.close();

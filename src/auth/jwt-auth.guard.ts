@@ -1,7 +1,6 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { TokenExpiredError } from 'jsonwebtoken';
 import { RouteMetadata } from 'src/common/route-metadata';
 import { MetricsService } from 'src/metrics/metrics.service';
 import { InvalidAccessTokenError } from 'src/access/access.errors';
@@ -27,23 +26,17 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   handleRequest<T = Principal>(
-    error: unknown,
+    _error: unknown,
     user: T | false,
     info: unknown,
   ): T {
     if (user) return user;
+    // JwtStrategy refuses through fail(InvalidAccessTokenError), which passport passes on as `info`; anything
+    // else (a fault inside passport) is refused as an invalid token.
     const failure =
-      error instanceof InvalidAccessTokenError
-        ? error
-        : info instanceof InvalidAccessTokenError
-          ? info
-          : new InvalidAccessTokenError(
-              info instanceof TokenExpiredError
-                ? 'expired'
-                : info instanceof Error && info.message === 'No auth token'
-                  ? 'missing'
-                  : 'invalid',
-            );
+      info instanceof InvalidAccessTokenError
+        ? info
+        : new InvalidAccessTokenError('invalid');
     this.metrics.tokenVerificationFailed(failure.reason);
     throw failure;
   }

@@ -2,11 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
-import { decode, type Jwt, type VerifyOptions } from 'jsonwebtoken';
 import { Clock } from 'src/common/clock';
 import { authConfig } from 'src/config/auth.config';
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from './access-token';
-import type { SigningKey } from './signing-key';
 import { SigningKeysService } from './signing-keys.service';
 
 export interface AccessTokenSubject {
@@ -25,6 +23,7 @@ export interface IssuedAccessToken {
   claims: AccessTokenClaims;
 }
 
+/** Signs access tokens with the active key; AccessTokenVerifier is the one place that verifies them. */
 @Injectable()
 export class AccessTokenService {
   constructor(
@@ -69,42 +68,5 @@ export class AccessTokenService {
       expiresIn: Math.max(0, exp - iat),
       claims,
     };
-  }
-
-  /** Options every verification uses: one algorithm per key, issuer, audience, small clock tolerance. */
-  verifyOptions(key: SigningKey): VerifyOptions & { complete: true } {
-    return {
-      algorithms: [key.alg],
-      issuer: this.config.issuer,
-      audience: this.config.audience,
-      clockTolerance: this.config.clockToleranceSeconds,
-      clockTimestamp: this.clock.nowSeconds(),
-      complete: true,
-    };
-  }
-
-  /** The verification key for a raw token, chosen by its `kid` and pinned to that key's algorithm. */
-  keyFor(rawToken: string): SigningKey | undefined {
-    const decoded = decode(rawToken, { complete: true });
-    if (!decoded || typeof decoded.header !== 'object') return undefined;
-    const key = this.keys.findKey(decoded.header.kid);
-    if (!key || decoded.header.alg !== key.alg) return undefined;
-    return key;
-  }
-
-  /** Full verification outside the request guard (revocation and introspection endpoints). */
-  verify(rawToken: string): AccessTokenClaims | undefined {
-    const key = this.keyFor(rawToken);
-    if (!key) return undefined;
-    try {
-      const decoded = this.jwt.verify<Jwt>(rawToken, {
-        ...this.verifyOptions(key),
-        publicKey: key.verificationKey,
-      } as never);
-      if (decoded.header.typ !== ACCESS_TOKEN_TYPE) return undefined;
-      return decoded.payload as unknown as AccessTokenClaims;
-    } catch {
-      return undefined;
-    }
   }
 }

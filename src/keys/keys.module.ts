@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { authConfig } from 'src/config/auth.config';
+import { RevocationModule } from 'src/revocation/revocation.module';
+import { AccessTokenVerifier } from './access-token-verifier';
 import { AccessTokenService } from './access-token.service';
 import { JwksController } from './jwks.controller';
 import { KeyStoreService } from './key-store.service';
@@ -10,14 +12,19 @@ import { SigningKeysRepository } from './signing-keys.repository';
 import { SigningKeysService } from './signing-keys.service';
 
 @Module({
-  imports: [ConfigModule.forFeature(authConfig), JwtModule.register({})],
+  imports: [
+    ConfigModule.forFeature(authConfig),
+    JwtModule.register({}),
+    RevocationModule,
+  ],
   controllers: [JwksController, KeysAdminController],
   providers: [
     SigningKeysRepository,
     KeyStoreService,
     SigningKeysService,
     AccessTokenService,
+    AccessTokenVerifier,
   ],
-  exports: [SigningKeysService, AccessTokenService],
+  exports: [SigningKeysService, AccessTokenService, AccessTokenVerifier],
 })
 export class KeysModule {}

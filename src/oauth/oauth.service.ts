@@ -2,11 +2,10 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { authConfig } from 'src/config/auth.config';
-import type { AccessTokenClaims } from 'src/keys/access-token';
-import { AccessTokenService } from 'src/keys/access-token.service';
-import { RevocationService } from 'src/revocation/revocation.service';
-import { SessionsService } from 'src/sessions/sessions.service';
+import type { Principal } from 'src/access/principal';
 import { Role } from 'src/access/role.enum';
+import { AccessTokenVerifier } from 'src/keys/access-token-verifier';
+import { SessionsService } from 'src/sessions/sessions.service';
 import type { IntrospectionResponseDto } from './dto/introspection-response.dto';
 import {
   IntrospectionClientError,
@@ -36,9 +35,8 @@ export class OAuthService {
   private readonly logger = new Logger(OAuthService.name);
 
   constructor(
-    private readonly accessTokens: AccessTokenService,
+    private readonly accessTokens: AccessTokenVerifier,
     private readonly sessions: SessionsService,
-    private readonly revocations: RevocationService,
     @Inject(authConfig.KEY)
     private readonly config: ConfigType<typeof authConfig>,
   ) {}
@@ -51,7 +49,7 @@ export class OAuthService {
     for (const kind of this.searchOrder(hint)) {
       const sessionId =
         kind === 'access_token'
-          ? this.liveAccessClaims(token)?.sid
+          ? this.liveAccessToken(token)?.sessionId
           : (await this.sessions.describeRefreshToken(token))?.sessionId;
       if (!sessionId) continue;
       await this.sessions.endSessions([sessionId], 'token_revoked');
@@ -85,9 +83,9 @@ export class OAuthService {
       return;
     }
     if (/^bearer$/i.test(scheme ?? '') && credentials) {
-      const claims = this.liveAccessClaims(credentials);
-      if (!claims) throw new IntrospectionClientError();
-      if (!claims.roles.includes(Role.Admin))
+      const principal = this.liveAccessToken(credentials);
+      if (!principal) throw new IntrospectionClientError();
+      if (!principal.roles.includes(Role.Admin))
         throw new IntrospectionForbiddenError();
       return;
     }
@@ -113,39 +111,29 @@ export class OAuthService {
       : ['refresh_token', 'access_token'];
   }
 
-  /** Signature, expiry, issuer, audience, type and the revocation set: what the request guard checks. */
-  private liveAccessClaims(token: string): AccessTokenClaims | undefined {
-    if (token.split('.').length !== 3) return undefined;
-    const claims = this.accessTokens.verify(token);
-    if (
-      !claims ||
-      typeof claims.sid !== 'string' ||
-      !Number.isSafeInteger(claims.token_version)
-    )
-      return undefined;
-    if (
-      this.revocations.isRevoked(claims.sid, claims.sub, claims.token_version)
-    )
-      return undefined;
-    return claims;
+  /** The same verdict the request guard reaches (AccessTokenVerifier), without the reason for a refusal. */
+  private liveAccessToken(token: string): Principal | undefined {
+    const verdict = this.accessTokens.verify(token);
+    return typeof verdict === 'string' ? undefined : verdict;
   }
 
   private introspectAccess(
     token: string,
   ): IntrospectionResponseDto | undefined {
-    const claims = this.liveAccessClaims(token);
-    if (!claims) return undefined;
+    const principal = this.liveAccessToken(token);
+    if (!principal) return undefined;
+    // The verifier accepts only our issuer and audience, so the token's `iss` and `aud` are the configured ones.
     return {
       active: true,
-      sub: claims.sub,
-      username: claims.username,
-      roles: claims.roles,
-      exp: claims.exp,
-      iat: claims.iat,
-      iss: claims.iss,
-      aud: claims.aud,
-      sid: claims.sid,
-      jti: claims.jti,
+      sub: principal.userId,
+      username: principal.username,
+      roles: principal.roles,
+      exp: principal.expiresAt,
+      iat: principal.issuedAt,
+      iss: this.config.issuer,
+      aud: this.config.audience,
+      sid: principal.sessionId,
+      jti: principal.tokenId,
       token_type: 'access_token',
     };
   }

@@ -1,5 +1,5 @@
-import type { SigningKey } from 'src/keys/signing-key';
 import type { Principal } from 'src/access/principal';
+import type { SigningKey } from './signing-key';
 import { VerifiedTokenCache } from './verified-token-cache';
 
 const key = { kid: 'k1', alg: 'HS256' } as SigningKey;
