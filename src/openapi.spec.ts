@@ -61,7 +61,7 @@ class AlphaController {
   @ApiBasicAuth(BASIC_SCHEME)
   @ApiBearerAuth(BEARER_SCHEME)
   @Post('introspect')
-  @ApiOperation({ operationId: 'introspect' })
+  @ApiOperation({ operationId: 'introspectToken' })
   introspect(): void {}
 }
 
@@ -133,15 +133,31 @@ describe(buildOpenApiDocument.name, () => {
     );
   });
 
-  it('serializes deterministically, with paths and schemas sorted', () => {
+  it('orders paths by tag, then by the newcomer order of operations, then by path', () => {
+    // introspectToken is named in OPENAPI_OPERATION_ORDER, so it leads its tag; the others follow by path; the
+    // health tag comes after auth although ZetaController was registered first.
+    expect(Object.keys(doc.paths)).toEqual([
+      '/alpha/introspect',
+      '/alpha/echo',
+      '/alpha/open',
+      '/zeta',
+    ]);
+  });
+
+  it('serializes deterministically, paths in the newcomer order and schemas sorted, whatever order it is given', () => {
     const text = serializeOpenApiDocument(doc);
     expect(serializeOpenApiDocument(JSON.parse(text) as OpenAPIObject)).toBe(
       text,
     );
+    const reversed = {
+      ...doc,
+      paths: Object.fromEntries(Object.entries(doc.paths).reverse()),
+    };
+    expect(serializeOpenApiDocument(reversed)).toBe(text);
     const parsed = JSON.parse(text) as OpenAPIObject;
     expect(Object.keys(parsed.paths)).toEqual([
-      '/alpha/echo',
       '/alpha/introspect',
+      '/alpha/echo',
       '/alpha/open',
       '/zeta',
     ]);

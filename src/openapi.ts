@@ -14,30 +14,71 @@ import { BASIC_SCHEME, BEARER_SCHEME } from './common/openapi-schemes';
 export { BASIC_SCHEME, BEARER_SCHEME };
 import { ProblemDetailsDto } from './common/problem-details';
 
-/** Every tag an operation may carry, in the order Swagger UI shows them; tags no route uses are left out. */
+/**
+ * Every tag an operation may carry, in the order Swagger UI shows them: what a newcomer does first (an account and
+ * its tokens, then their sessions), then what other services call, then administration, then probes. Tags no route
+ * uses are left out.
+ */
 export const OPENAPI_TAGS: ReadonlyArray<{
   name: string;
   description: string;
 }> = [
   {
     name: 'auth',
-    description: 'Registration, login, token refresh, logout, the current user',
+    description:
+      'Registration, login, token refresh, logout, the current user and their security events',
   },
   {
     name: 'sessions',
     description: "The caller's sessions (one per login, until logout)",
   },
+  {
+    name: 'oauth',
+    description:
+      'For other services: token revocation (RFC 7009), introspection (RFC 7662), discovery (RFC 8414) and the public signing keys (JWKS)',
+  },
   { name: 'users', description: 'User administration (role admin)' },
   {
     name: 'keys',
-    description: 'Public signing keys and discovery for token verifiers',
+    description: 'Signing keys and their rotation (role admin)',
   },
   {
     name: 'audit',
     description:
-      'The audit trail of security events (sign-ins, revocations, admin changes)',
+      'The audit trail of security events: sign-ins, revocations, admin changes (role admin)',
   },
   { name: 'health', description: 'Liveness and readiness' },
+];
+
+/**
+ * The order of operations within their tag, the way a newcomer uses them. An operation not named here follows the
+ * named ones of its tag, by path and method.
+ */
+export const OPENAPI_OPERATION_ORDER: readonly string[] = [
+  'register',
+  'login',
+  'refreshTokens',
+  'logout',
+  'getMe',
+  'changePassword',
+  'listMyEvents',
+  'listSessions',
+  'revokeOtherSessions',
+  'revokeSession',
+  'revokeToken',
+  'introspectToken',
+  'getAuthorizationServerMetadata',
+  'getJwks',
+  'listUsers',
+  'getUser',
+  'updateUser',
+  'deleteUser',
+  'listSigningKeys',
+  'rotateSigningKey',
+  'listAuditEvents',
+  'checkHealth',
+  'checkReadiness',
+  'checkLiveness',
 ];
 
 const HTTP_METHODS = [
@@ -147,7 +188,62 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     documentErrorsAsProblems(op);
   }
   pruneUnused(document);
+  document.paths = orderPaths(document.paths);
   return document;
+}
+
+type Rank = [tag: number, operation: number];
+
+/** Where an operation sits: its tag's place in OPENAPI_TAGS, then its place in OPENAPI_OPERATION_ORDER. */
+function rankOf(op: OperationObject): Rank {
+  const tag = OPENAPI_TAGS.findIndex((t) => t.name === op.tags?.[0]);
+  const operation = OPENAPI_OPERATION_ORDER.indexOf(op.operationId ?? '');
+  return [
+    tag < 0 ? OPENAPI_TAGS.length : tag,
+    operation < 0 ? OPENAPI_OPERATION_ORDER.length : operation,
+  ];
+}
+
+const compareRanks = (a: Rank, b: Rank): number => a[0] - b[0] || a[1] - b[1];
+
+const compareText = (a: string, b: string): number =>
+  a < b ? -1 : a > b ? 1 : 0;
+
+/**
+ * Swagger UI lists operations in document order, so the paths are put in the order a newcomer uses them (by tag,
+ * then OPENAPI_OPERATION_ORDER, then path), and each path's methods likewise. The result depends on neither module
+ * import order nor the order it was given in, so the committed snapshot does not churn.
+ */
+function orderPaths(paths: OpenAPIObject['paths']): OpenAPIObject['paths'] {
+  const isMethod = (key: string): boolean =>
+    (HTTP_METHODS as readonly string[]).includes(key);
+  const ranked = Object.entries(paths).map(([path, item]) => {
+    // Non-method keys (a path's shared parameters) stay ahead of its operations.
+    const entries = Object.entries(item).map(([key, value]) => ({
+      key,
+      value: value as unknown,
+      rank: isMethod(key) ? rankOf(value as OperationObject) : null,
+    }));
+    const byRank = (a: (typeof entries)[0], b: (typeof entries)[0]): number =>
+      !a.rank || !b.rank
+        ? Number(Boolean(a.rank)) - Number(Boolean(b.rank))
+        : compareRanks(a.rank, b.rank) || compareText(a.key, b.key);
+    entries.sort(byRank);
+    const first = entries.find((e) => e.rank)?.rank ?? null;
+    return { path, first, entries };
+  });
+  const last: Rank = [Infinity, Infinity];
+  ranked.sort(
+    (a, b) =>
+      compareRanks(a.first ?? last, b.first ?? last) ||
+      compareText(a.path, b.path),
+  );
+  return Object.fromEntries(
+    ranked.map(({ path, entries }) => [
+      path,
+      Object.fromEntries(entries.map((e) => [e.key, e.value])),
+    ]),
+  );
 }
 
 function sortedKeys<T extends object>(record: T): T {
@@ -157,12 +253,13 @@ function sortedKeys<T extends object>(record: T): T {
 }
 
 /**
- * The committed openapi.json form: paths and schemas sorted by key, so module import order does not churn the
- * snapshot; everything else keeps the order the code declares (response codes sort themselves as integer keys).
+ * The committed openapi.json form: paths in the newcomer's order (see orderPaths) and schemas sorted by key, so
+ * module import order does not churn the snapshot; everything else keeps the order the code declares (response
+ * codes sort themselves as integer keys).
  */
 export function serializeOpenApiDocument(document: OpenAPIObject): string {
   const copy = JSON.parse(JSON.stringify(document)) as OpenAPIObject;
-  copy.paths = sortedKeys(copy.paths);
+  copy.paths = orderPaths(copy.paths);
   if (copy.components?.schemas)
     copy.components.schemas = sortedKeys(copy.components.schemas);
   return `${JSON.stringify(copy, null, 2)}\n`;

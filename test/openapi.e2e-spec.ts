@@ -248,6 +248,7 @@ describe('OpenAPI document (e2e)', () => {
     expect(known).toEqual([
       'auth',
       'sessions',
+      'oauth',
       'users',
       'keys',
       'audit',
@@ -263,6 +264,27 @@ describe('OpenAPI document (e2e)', () => {
       known.filter((name) => used.has(name)),
     );
     expect(doc.tags.every((tag) => Boolean(tag.description))).toBe(true);
+  });
+
+  it('lists operations the way a newcomer uses them: account and tokens, sessions, OAuth, admin, health', () => {
+    const ids = operations(doc).map((o) => o.op.operationId);
+    expect(ids.slice(0, 5)).toEqual([
+      'register',
+      'login',
+      'refreshTokens',
+      'logout',
+      'getMe',
+    ]);
+    const tags = operations(doc).map((o) => o.op.tags?.[0]);
+    // Swagger UI groups by tag in document order: each tag's operations are contiguous and the tags follow
+    // OPENAPI_TAGS.
+    const runs = tags.filter((tag, i) => tag !== tags[i - 1]);
+    expect(runs).toEqual(doc.tags.map((tag) => tag.name));
+    expect(
+      ['revokeToken', 'introspectToken', 'getJwks'].map(
+        (id) => tags[ids.indexOf(id)],
+      ),
+    ).toEqual(['oauth', 'oauth', 'oauth']);
   });
 
   it('gives every request body field an example, so Swagger UI shows usable requests', () => {

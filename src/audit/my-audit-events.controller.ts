@@ -7,7 +7,7 @@ import { AuditQueryService } from './audit-query.service';
 import { AuditEventPageResponseDto } from './dto/audit-event-response.dto';
 import { ListMyAuditEventsQueryDto } from './dto/list-audit-events-query.dto';
 
-@ApiTags('audit')
+@ApiTags('auth')
 @ApiProblems(401)
 @Controller('auth/me/events')
 export class MyAuditEventsController {

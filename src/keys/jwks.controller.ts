@@ -5,7 +5,7 @@ import { Public } from 'src/access/public.decorator';
 import { JwksResponseDto } from './dto/jwks-response.dto';
 import { SigningKeysService } from './signing-keys.service';
 
-@ApiTags('keys')
+@ApiTags('oauth')
 @Public()
 @Controller('.well-known')
 export class JwksController {

@@ -4,7 +4,7 @@ import { Public } from 'src/access/public.decorator';
 import { DiscoveryService } from './discovery.service';
 import { AuthorizationServerMetadataDto } from 'src/keys/dto/authorization-server-metadata.dto';
 
-@ApiTags('keys')
+@ApiTags('oauth')
 @Public()
 @Controller('.well-known')
 export class DiscoveryController {

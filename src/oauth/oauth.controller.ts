@@ -25,7 +25,7 @@ import { OAuthService } from './oauth.service';
 
 const CONSUMES = ['application/json', 'application/x-www-form-urlencoded'];
 
-@ApiTags('auth')
+@ApiTags('oauth')
 @Controller('auth')
 export class OAuthController {
   constructor(private readonly oauth: OAuthService) {}
