@@ -13,7 +13,7 @@ const LAYERS = [
   ['audit', 'metrics', 'throttling', 'health'],
   ['revocation'],
   ['logging', 'access', 'redis', 'database', 'passwords'],
-  ['config', 'common'],
+  ['config', 'common', 'events'],
 ];
 
 const folder = (name) => `^src/${name}/`;

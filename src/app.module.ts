@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
@@ -30,6 +32,9 @@ import { UsersModule } from './users/users.module';
         return env;
       },
     }),
+    // Services announce what happened; audit, metrics and sessions listen (src/events/domain-events.ts).
+    EventEmitterModule.forRoot(),
+    ScheduleModule.forRoot(),
     LoggingModule,
     CommonModule,
     DatabaseModule,

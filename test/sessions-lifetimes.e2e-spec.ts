@@ -9,7 +9,7 @@ import {
   users,
 } from 'src/database/schema';
 import { SessionsRepository } from 'src/sessions/sessions.repository';
-import { SessionsService } from 'src/sessions/sessions.service';
+import { SessionPurgeService } from 'src/sessions/session-purge.service';
 import { bearer } from './helpers/http';
 import { sidOf } from './helpers/jwt';
 import {
@@ -129,7 +129,7 @@ describe('sessions (e2e)', () => {
 
       const repository = t.get(SessionsRepository);
       const batches = jest.spyOn(repository, 'purgeEnded');
-      const purged = await t.get(SessionsService).purge();
+      const purged = await t.get(SessionPurgeService).purge();
       expect(purged.sessions).toBe(2500);
       expect(batches).toHaveBeenCalledTimes(3);
       for (const call of batches.mock.calls) expect(call[1]).toBe(1000);
@@ -138,7 +138,7 @@ describe('sessions (e2e)', () => {
       expect(await sessionExists(sidOf(loggedOut.access))).toBe(true);
 
       t.clock.advance(900 + 61);
-      expect((await t.get(SessionsService).purge()).sessions).toBe(1);
+      expect((await t.get(SessionPurgeService).purge()).sessions).toBe(1);
       expect(await sessionExists(sidOf(loggedOut.access))).toBe(false);
       expect(await tokenRows(t, sidOf(loggedOut.access))).toEqual([]);
       expect(await sessionExists(sidOf(live.access))).toBe(true);
@@ -147,7 +147,7 @@ describe('sessions (e2e)', () => {
 
       // Idle for longer than SESSION_IDLE_TTL: both of the user's remaining sessions go.
       t.clock.advance(7 * 24 * 3600 + 2000);
-      expect((await t.get(SessionsService).purge()).sessions).toBe(2);
+      expect((await t.get(SessionPurgeService).purge()).sessions).toBe(2);
       expect(await sessionExists(sidOf(live.access))).toBe(false);
     });
 
@@ -184,12 +184,12 @@ describe('sessions (e2e)', () => {
       expect(await revocationRows()).toBe(1);
 
       t.clock.advance(12);
-      await t.get(SessionsService).purge();
+      await t.get(SessionPurgeService).purge();
       expect(await successors()).toBe(0);
       expect(await revocationRows()).toBe(1);
 
       t.clock.advance(900 + 61);
-      await t.get(SessionsService).purge();
+      await t.get(SessionPurgeService).purge();
       expect(await revocationRows()).toBe(0);
     });
   });

@@ -1,3 +1,5 @@
+import type { EventClient } from 'src/events/domain-events';
+
 /** Every kind of event the audit trail records. Stable strings: they are stored and filtered on. */
 export const AUDIT_EVENT_TYPES = [
   'login_succeeded',
@@ -18,28 +20,6 @@ export const AUDIT_EVENT_TYPES = [
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
-/** Why a login failed, as stored in `details.reason` (never the password, never the submitted login). */
-export type LoginFailureReason =
-  | 'unknown_user'
-  | 'wrong_password'
-  | 'disabled'
-  | 'locked_out'
-  /** The password was right, but the account was disabled, deleted or its password changed before the session was stored. */
-  | 'account_changed';
-
-/**
- * Why a password change was refused, as stored in `details.reason`: the current password was wrong, the account
- * was locked, the new password broke the policy, the hash queue was full (`busy`), or anything else (`error`).
- */
-export type PasswordChangeFailureReason =
-  'wrong_password' | 'locked_out' | 'invalid_new_password' | 'busy' | 'error';
-
-/** The caller's address and user agent, as `@ClientContext()` provides them. */
-export interface AuditClient {
-  ip?: string;
-  userAgent?: string;
-}
-
 /** What a feature hands to AuditService.record(); the time is taken when it is recorded. */
 export interface AuditEventInput {
   type: AuditEventType;
@@ -48,7 +28,7 @@ export interface AuditEventInput {
   /** Who caused it when that is someone else, e.g. the admin who disabled the user. */
   actorId?: string | null;
   sessionId?: string | null;
-  client?: AuditClient;
+  client?: EventClient;
   /** Small, non-secret facts: `{ reason: 'wrong_password' }`, `{ roles: ['admin'] }`, `{ kid }`. */
   details?: Record<string, unknown>;
 }

@@ -6,9 +6,10 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Clock } from 'src/common/clock';
 import { scrub } from 'src/logging/redact';
-import { MetricsService } from 'src/metrics/metrics.service';
+import { DomainEvent } from 'src/events/domain-events';
 import type { AuditEventInput, NewAuditEvent } from './audit-event';
 import { AuditEventsRepository } from './audit-events.repository';
 import { auditConfig } from './audit.config';
@@ -49,7 +50,7 @@ export class AuditService implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly repository: AuditEventsRepository,
-    private readonly metrics: MetricsService,
+    private readonly events: EventEmitter2,
     private readonly clock: Clock,
     @Inject(auditConfig.KEY)
     private readonly config: ConfigType<typeof auditConfig>,
@@ -128,7 +129,7 @@ export class AuditService implements OnApplicationBootstrap, OnModuleDestroy {
           this.logger.warn('audit writes recovered; queued events written');
         this.failing = false;
       } catch (error) {
-        this.metrics.auditWriteFailed();
+        this.events.emit(DomainEvent.AuditWriteFailed);
         if (!this.failing)
           this.logger.error(
             `audit write failed, will retry: ${(error as Error).message}`,
@@ -151,7 +152,7 @@ export class AuditService implements OnApplicationBootstrap, OnModuleDestroy {
     if (excess > 0) {
       this.queue.splice(0, excess);
       this.droppedSinceWarning += excess;
-      this.metrics.auditEventsDropped(excess);
+      this.events.emit(DomainEvent.AuditEventsDropped, { count: excess });
     }
   }
 

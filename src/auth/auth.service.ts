@@ -1,17 +1,23 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { AuditService } from 'src/audit/audit.service';
-import type {
-  LoginFailureReason,
-  PasswordChangeFailureReason,
-} from 'src/audit/audit-event';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { RequestClient } from 'src/common/client-context.decorator';
 import { DomainValidationError, NotFoundError } from 'src/common/domain-error';
 import { authConfig } from 'src/config/auth.config';
-import { MetricsService } from 'src/metrics/metrics.service';
+import {
+  DomainEvent,
+  type LoginFailedEvent,
+  type LoginFailureReason,
+  type LoginSucceededEvent,
+  type PasswordChangedEvent,
+  type PasswordChangeFailedEvent,
+  type PasswordChangeFailureReason,
+  type UserCreatedEvent,
+} from 'src/events/domain-events';
 import { HashQueueFullError } from 'src/passwords/password.errors';
 import { PasswordService } from 'src/passwords/password.service';
 import type { TokenPair } from 'src/sessions/session';
+import { RefreshRotationService } from 'src/sessions/refresh-rotation.service';
 import { SessionsService } from 'src/sessions/sessions.service';
 import type { User } from 'src/users/user';
 import { UsersService } from 'src/users/users.service';
@@ -32,10 +38,10 @@ export class AuthService {
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
+    private readonly refreshes: RefreshRotationService,
     private readonly passwords: PasswordService,
     private readonly loginAttempts: LoginAttemptsService,
-    private readonly audit: AuditService,
-    private readonly metrics: MetricsService,
+    private readonly events: EventEmitter2,
     @Inject(authConfig.KEY)
     private readonly config: ConfigType<typeof authConfig>,
   ) {}
@@ -55,7 +61,9 @@ export class AuthService {
       passwordHash,
     });
     this.logger.log({ event: 'user_created', userId: user.id });
-    this.audit.record({ type: 'user_created', userId: user.id });
+    this.events.emit(DomainEvent.UserCreated, {
+      userId: user.id,
+    } satisfies UserCreatedEvent);
     return user;
   }
 
@@ -98,7 +106,7 @@ export class AuthService {
     }
     // Stored only if the account is still enabled and still has the password just checked: a disable or a
     // password change that landed while this login waited for its hash wins.
-    const pair = await this.sessions
+    const started = await this.sessions
       .createSession(
         { id: credentials.user.id, passwordHash: credentials.passwordHash },
         client,
@@ -107,23 +115,22 @@ export class AuthService {
         await attempt.abandoned();
         throw error;
       });
-    if (!pair) {
+    if (!started) {
       await attempt.failed();
       this.loginFailed('account_changed', credentials.user.id, client);
       throw new InvalidCredentialsError();
     }
     await attempt.succeeded();
-    this.metrics.loginOutcome('succeeded');
-    return pair;
+    this.events.emit(DomainEvent.LoginSucceeded, {
+      userId: credentials.user.id,
+      sessionId: started.sessionId,
+      client,
+    } satisfies LoginSucceededEvent);
+    return started.pair;
   }
 
-  async refresh(
-    refreshToken: string,
-    client: RequestClient,
-  ): Promise<TokenPair> {
-    const { pair, outcome } = await this.sessions.refresh(refreshToken, client);
-    this.metrics.refreshOutcome(outcome);
-    return pair;
+  refresh(refreshToken: string, client: RequestClient): Promise<TokenPair> {
+    return this.refreshes.refresh(refreshToken, client);
   }
 
   logout(principal: Principal, client: RequestClient): Promise<void> {
@@ -148,13 +155,12 @@ export class AuthService {
       currentPassword,
       newPassword,
     ).catch((error: unknown) => {
-      this.audit.record({
-        type: 'password_change_failed',
+      this.events.emit(DomainEvent.PasswordChangeFailed, {
         userId: principal.userId,
         sessionId: principal.sessionId,
         client,
-        details: { reason: passwordChangeFailure(error) },
-      });
+        reason: passwordChangeFailure(error),
+      } satisfies PasswordChangeFailedEvent);
       throw error;
     });
     await this.users.setPasswordHash(principal.userId, passwordHash);
@@ -163,12 +169,11 @@ export class AuthService {
       'password_changed',
       principal.sessionId,
     );
-    this.audit.record({
-      type: 'password_changed',
+    this.events.emit(DomainEvent.PasswordChanged, {
       userId: principal.userId,
       sessionId: principal.sessionId,
       client,
-    });
+    } satisfies PasswordChangedEvent);
   }
 
   /**
@@ -205,19 +210,17 @@ export class AuthService {
     return this.passwords.hash(newPassword);
   }
 
-  /** Counted and audited with the reason; the submitted login and password are never recorded. */
+  /** Announced with the reason; the submitted login and password are never part of it. */
   private loginFailed(
     reason: LoginFailureReason,
     userId: string | undefined,
     client: RequestClient,
   ): void {
-    this.metrics.loginOutcome(reason);
-    this.audit.record({
-      type: 'login_failed',
+    this.events.emit(DomainEvent.LoginFailed, {
+      reason,
       userId,
       client,
-      details: { reason },
-    });
+    } satisfies LoginFailedEvent);
   }
 
   private checkPasswordPolicy(field: string, password: string): void {

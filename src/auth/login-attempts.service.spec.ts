@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import type { AuditService } from 'src/audit/audit.service';
-import type { MetricsService } from 'src/metrics/metrics.service';
+import type { EventEmitter2 } from '@nestjs/event-emitter';
 import type { RedisService } from 'src/redis/redis.module';
 import { describeWithRedis } from 'test/helpers/services';
 import { TestClock } from 'test/helpers/test-clock';
@@ -26,8 +25,7 @@ function serviceWith(client: Redis | undefined, clock: TestClock) {
   return new LoginAttemptsService(
     { client } as RedisService,
     clock,
-    { record: jest.fn() } as unknown as AuditService,
-    { lockout: jest.fn() } as unknown as MetricsService,
+    { emit: jest.fn() } as unknown as EventEmitter2,
     configFor({ LOGIN_MAX_FAILURES: '2', HASH_QUEUE_MAX_WAIT: '60s' }),
   );
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { AuditService } from 'src/audit/audit.service';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Clock } from 'src/common/clock';
-import { MetricsService } from 'src/metrics/metrics.service';
+import { DomainEvent, type LockoutEvent } from 'src/events/domain-events';
 import { RedisService } from 'src/redis/redis.module';
 import { loginAttemptsConfig } from './login-attempts.config';
 import { TooManyLoginAttemptsError } from './login-attempts.errors';
@@ -40,8 +40,7 @@ export class LoginAttemptsService implements OnModuleDestroy {
   constructor(
     redis: RedisService,
     private readonly clock: Clock,
-    private readonly audit: AuditService,
-    private readonly metrics: MetricsService,
+    private readonly events: EventEmitter2,
     @Inject(loginAttemptsConfig.KEY)
     config: ConfigType<typeof loginAttemptsConfig>,
   ) {
@@ -80,14 +79,10 @@ export class LoginAttemptsService implements OnModuleDestroy {
         op === 'failure' &&
         settled.step.counters.lockedUntil > this.clock.now().getTime()
       ) {
-        this.metrics.lockout();
-        this.audit.record({
-          type: 'lockout',
+        this.events.emit(DomainEvent.Lockout, {
           userId: 'accountId' in subject ? subject.accountId : null,
-          details: {
-            until: new Date(settled.step.counters.lockedUntil).toISOString(),
-          },
-        });
+          until: new Date(settled.step.counters.lockedUntil),
+        } satisfies LockoutEvent);
       }
     };
     return {

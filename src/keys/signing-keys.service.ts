@@ -7,9 +7,10 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { AuditService } from 'src/audit/audit.service';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Clock } from 'src/common/clock';
 import { authConfig } from 'src/config/auth.config';
+import { DomainEvent, type KeyRotatedEvent } from 'src/events/domain-events';
 import { RedisService } from 'src/redis/redis.module';
 import { type PublicJwk, publicJwkOf } from './key-crypto';
 import { buildKeyRing, type KeyRing, type TimedKey } from './key-ring';
@@ -62,7 +63,7 @@ export class SigningKeysService
     private readonly store: KeyStoreService,
     private readonly redis: RedisService,
     private readonly clock: Clock,
-    private readonly audit: AuditService,
+    private readonly events: EventEmitter2,
   ) {
     this.retentionSeconds =
       config.accessTtlSeconds + config.clockToleranceSeconds;
@@ -179,11 +180,11 @@ export class SigningKeysService
     const kid = await this.store.rotate(this.ring, now, immediate);
     this.apply(await this.store.load(), this.clock.now());
     await this.announce();
-    this.audit.record({
-      type: 'key_rotated',
+    this.events.emit(DomainEvent.KeyRotated, {
+      kid,
+      immediate,
       actorId,
-      details: { kid, immediate },
-    });
+    } satisfies KeyRotatedEvent);
     const status = this.ring.statuses.find((s) => s.key.kid === kid);
     if (!status) throw new Error(`rotated key ${kid} is not in the ring`);
     return status;

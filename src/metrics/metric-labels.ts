@@ -1,11 +1,11 @@
+import type {
+  AccessTokenFailureReason,
+  LoginFailureReason,
+  RefreshOutcome as RefreshEventOutcome,
+} from 'src/events/domain-events';
+
 /** Why a login ended as it did; `succeeded` is the only success. */
-export type LoginOutcome =
-  | 'succeeded'
-  | 'unknown_user'
-  | 'wrong_password'
-  | 'disabled'
-  | 'locked_out'
-  | 'account_changed';
+export type LoginOutcome = 'succeeded' | LoginFailureReason;
 
 export const LOGIN_OUTCOMES: readonly LoginOutcome[] = [
   'succeeded',
@@ -17,7 +17,7 @@ export const LOGIN_OUTCOMES: readonly LoginOutcome[] = [
 ];
 
 /** `rotated`: a new pair; `grace`: a concurrent duplicate answered with the same pair; `reuse`: session ended. */
-export type RefreshOutcome = 'rotated' | 'grace' | 'reuse';
+export type RefreshOutcome = RefreshEventOutcome | 'reuse';
 
 export const REFRESH_OUTCOMES: readonly RefreshOutcome[] = [
   'rotated',
@@ -25,8 +25,7 @@ export const REFRESH_OUTCOMES: readonly RefreshOutcome[] = [
   'reuse',
 ];
 
-/** Mirrors the reasons of InvalidAccessTokenError without importing the auth feature. */
-export type TokenFailureReason = 'missing' | 'expired' | 'invalid' | 'revoked';
+export type TokenFailureReason = AccessTokenFailureReason;
 
 export const TOKEN_FAILURE_REASONS: readonly TokenFailureReason[] = [
   'missing',

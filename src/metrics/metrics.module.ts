@@ -1,17 +1,16 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { ActiveSessionsRepository } from './active-sessions.repository';
 import { MetricsAccessService } from './metrics-access.service';
 import { metricsConfig } from './metrics.config';
 import { MetricsController } from './metrics.controller';
+import { MetricsListener } from './metrics.listener';
 import { MetricsService } from './metrics.service';
 
-/** Global so any feature can count its outcomes through MetricsService without importing this module. */
-@Global()
+/** Counts the domain events the features announce (MetricsListener); no feature calls it. */
 @Module({
   imports: [ConfigModule.forFeature(metricsConfig)],
   controllers: [MetricsController],
-  providers: [MetricsService, MetricsAccessService, ActiveSessionsRepository],
+  providers: [MetricsService, MetricsAccessService, MetricsListener],
   exports: [MetricsService],
 })
 export class MetricsModule {}

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import {
   collectDefaultMetrics,
   Counter,
@@ -7,7 +8,7 @@ import {
   Registry,
 } from 'prom-client';
 import { Clock } from 'src/common/clock';
-import { ActiveSessionsRepository } from './active-sessions.repository';
+import { DomainEvent } from 'src/events/domain-events';
 import type { ScrapeView } from './metrics-access.service';
 import {
   LOGIN_OUTCOMES,
@@ -31,7 +32,7 @@ const MERGED_LOGIN_FAILURE = 'failed';
 
 /**
  * Every Gatehouse metric, in registries of this application's own (not prom-client's global one), so several
- * applications in one process (tests) never collide. Other features call the typed methods below. Two views share
+ * applications in one process (tests) never collide. MetricsListener calls the typed methods below. Two views share
  * every metric but the login counter: `full` counts logins by reason, `public` (a scrape no token authenticated)
  * folds the reasons that answer the same 401 into `failed`, so the counters cannot tell whether an account exists.
  */
@@ -53,7 +54,7 @@ export class MetricsService {
   private activeSessionsQuery?: Promise<number>;
 
   constructor(
-    private readonly sessions: ActiveSessionsRepository,
+    private readonly events: EventEmitter2,
     private readonly clock: Clock,
   ) {
     const shared = new Registry();
@@ -202,9 +203,8 @@ export class MetricsService {
       now.getTime() - this.activeSessions.at < ACTIVE_SESSIONS_TTL_MS
     )
       return this.activeSessions.value;
-    // Concurrent scrapes share one query.
-    this.activeSessionsQuery ??= this.sessions
-      .countLive(now)
+    // Concurrent scrapes share one query. Sessions owns its table and answers the question (metrics reads none).
+    this.activeSessionsQuery ??= this.countLiveSessions(now)
       .then((value) => {
         this.activeSessions = { value, at: now.getTime() };
         return value;
@@ -217,5 +217,17 @@ export class MetricsService {
         this.activeSessionsQuery = undefined;
       });
     return this.activeSessionsQuery;
+  }
+
+  private async countLiveSessions(now: Date): Promise<number> {
+    const answers: unknown[] = await this.events.emitAsync(
+      DomainEvent.LiveSessionsCountRequested,
+      now,
+    );
+    const count = answers.find(
+      (answer): answer is number => typeof answer === 'number',
+    );
+    if (count === undefined) throw new Error('no live-sessions count');
+    return count;
   }
 }

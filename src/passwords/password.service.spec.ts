@@ -1,5 +1,6 @@
 import { hash, verify } from '@node-rs/argon2';
-import type { MetricsService } from 'src/metrics/metrics.service';
+import type { EventEmitter2 } from '@nestjs/event-emitter';
+import { DomainEvent } from 'src/events/domain-events';
 import { HashQueueFullError } from './password.errors';
 import { MAX_CONCURRENT_HASHES, PasswordService } from './password.service';
 
@@ -8,12 +9,18 @@ jest.mock('@node-rs/argon2', () => ({
   verify: jest.fn(),
 }));
 
-/** A service whose hashes wait at most `maxQueueWaitMs` for a slot, and the metric it counts refusals on. */
+/** A service whose hashes wait at most `maxQueueWaitMs` for a slot, and the refusals it announces. */
 function serviceWith(maxQueueWaitMs = 5_000) {
   const metrics = { hashQueueRejected: jest.fn() };
+  const events = {
+    emit: jest.fn((event: string) => {
+      if (event === DomainEvent.HashQueueRejected) metrics.hashQueueRejected();
+      return true;
+    }),
+  };
   const service = new PasswordService(
     { maxQueueWaitMs },
-    metrics as unknown as MetricsService,
+    events as unknown as EventEmitter2,
   );
   return { service, metrics };
 }

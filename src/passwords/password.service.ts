@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
 import pLimit from 'p-limit';
-import { MetricsService } from 'src/metrics/metrics.service';
+import { DomainEvent } from 'src/events/domain-events';
 import { passwordConfig } from './password.config';
 import { HashQueueFullError } from './password.errors';
 
@@ -42,7 +43,7 @@ export class PasswordService implements OnModuleInit {
   constructor(
     @Inject(passwordConfig.KEY)
     private readonly config: ConfigType<typeof passwordConfig>,
-    private readonly metrics: MetricsService,
+    private readonly events: EventEmitter2,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -82,7 +83,7 @@ export class PasswordService implements OnModuleInit {
       // Armed for every task: p-limit starts even a task with a free slot only after a microtask, before any timer.
       const timer = setTimeout(() => {
         refused = true;
-        this.metrics.hashQueueRejected();
+        this.events.emit(DomainEvent.HashQueueRejected);
         reject(new HashQueueFullError(this.config.maxQueueWaitMs));
       }, this.config.maxQueueWaitMs);
       void this.slots(() => {

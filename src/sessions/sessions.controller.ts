@@ -44,11 +44,7 @@ export class SessionsController {
   })
   @ApiNoContentResponse({ description: 'The other sessions ended' })
   async revokeOtherSessions(@CurrentUser() user: Principal): Promise<void> {
-    await this.sessions.revokeAllSessions(
-      user.userId,
-      'logout_all',
-      user.sessionId,
-    );
+    await this.sessions.logoutAll(user.userId, user.sessionId);
   }
 
   @Delete(':id')

@@ -4,9 +4,13 @@ import { authConfig } from 'src/config/auth.config';
 import { sessionConfig } from 'src/config/session.config';
 import { KeysModule } from 'src/keys/keys.module';
 import { RevocationModule } from 'src/revocation/revocation.module';
+import { RefreshRotationService } from './refresh-rotation.service';
+import { SessionPurgeService } from './session-purge.service';
 import { SessionsController } from './sessions.controller';
+import { SessionsListener } from './sessions.listener';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
+import { TokenPairIssuer } from './token-pair.issuer';
 
 @Module({
   imports: [
@@ -16,7 +20,14 @@ import { SessionsService } from './sessions.service';
     RevocationModule,
   ],
   controllers: [SessionsController],
-  providers: [SessionsRepository, SessionsService],
-  exports: [SessionsService],
+  providers: [
+    SessionsRepository,
+    TokenPairIssuer,
+    SessionsService,
+    RefreshRotationService,
+    SessionPurgeService,
+    SessionsListener,
+  ],
+  exports: [SessionsService, RefreshRotationService, SessionPurgeService],
 })
 export class SessionsModule {}

@@ -1,5 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { and, desc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
+import {
+  and,
+  count,
+  desc,
+  eq,
+  gt,
+  inArray,
+  isNull,
+  ne,
+  sql,
+} from 'drizzle-orm';
 import { DRIZZLE, type Database } from 'src/database/database.types';
 import {
   refreshTokens,
@@ -204,6 +214,21 @@ export class SessionsRepository {
       )
       .orderBy(desc(sessions.createdAt), desc(sessions.id));
     return rows.map(toSession);
+  }
+
+  /** Sessions of any user that are neither ended nor expired. */
+  async countLive(now: Date): Promise<number> {
+    const [row] = await this.db
+      .select({ n: count() })
+      .from(sessions)
+      .where(
+        and(
+          isNull(sessions.revokedAt),
+          gt(sessions.expiresAt, now),
+          gt(sessions.idleExpiresAt, now),
+        ),
+      );
+    return row?.n ?? 0;
   }
 
   /** The id, as stored, of a session of this user that has not been ended; undefined for anyone else's. */

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { MetricsService } from 'src/metrics/metrics.service';
+import { DomainEvent } from 'src/events/domain-events';
 import { RedisService } from 'src/redis/redis.module';
 import { FailoverThrottlerStorage } from './failover-throttler.storage';
 import { IpRateLimitGuard } from './ip-rate-limit.guard';
@@ -15,11 +16,11 @@ import { throttlingConfig } from './throttling.config';
   imports: [
     ThrottlerModule.forRootAsync({
       imports: [ConfigModule.forFeature(throttlingConfig)],
-      inject: [throttlingConfig.KEY, RedisService, MetricsService],
+      inject: [throttlingConfig.KEY, RedisService, EventEmitter2],
       useFactory: (
         config: ConfigType<typeof throttlingConfig>,
         redis: RedisService,
-        metrics: MetricsService,
+        events: EventEmitter2,
       ) => ({
         throttlers: [
           {
@@ -31,7 +32,7 @@ import { throttlingConfig } from './throttling.config';
         ipv6SubnetPrefix: config.ipv6Prefix,
         storage: new FailoverThrottlerStorage(redis.client, {
           maxKeys: config.localMaxKeys,
-          onFull: () => metrics.rateLimitStoreFull(),
+          onFull: () => events.emit(DomainEvent.RateLimitStoreFull),
         }),
       }),
     }),

@@ -1,8 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AuditService } from 'src/audit/audit.service';
-import { RevocationService } from 'src/revocation/revocation.service';
-import { SessionsService } from 'src/sessions/sessions.service';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Role } from 'src/access/role.enum';
+import {
+  DomainEvent,
+  type UserDeletedEvent,
+  type UserDisabledEvent,
+  type UserRoleChangedEvent,
+} from 'src/events/domain-events';
+import { RevocationService } from 'src/revocation/revocation.service';
 import { UserProfileCache } from './user-profile.cache';
 import type { User } from './user';
 import { SelfLockoutError, UserNotFoundError } from './users.errors';
@@ -34,9 +39,8 @@ export class UsersAdminService {
 
   constructor(
     private readonly repository: UsersRepository,
-    private readonly sessions: SessionsService,
     private readonly revocations: RevocationService,
-    private readonly audit: AuditService,
+    private readonly events: EventEmitter2,
     private readonly profiles: UserProfileCache,
   ) {}
 
@@ -58,7 +62,9 @@ export class UsersAdminService {
   /**
    * Changes roles and/or the disabled flag. The row change raises the user's token version; the revocation then
    * refuses every access token signed below it, on every instance, whenever it was issued (a login or refresh
-   * that read the old row signed with the old version, or failed its conditional write).
+   * that read the old row signed with the old version, or failed its conditional write). A disable is announced
+   * and awaited: sessions ends the user's sessions (its revocations stored before the rows end) before this
+   * resolves, and a failure there fails the request.
    */
   async updateUser(
     actorId: string,
@@ -80,19 +86,20 @@ export class UsersAdminService {
 
     const rolesChanged = !sameRoles(before.roles, after.roles);
     const disabledNow = after.disabled && !before.disabled;
-    if (disabledNow)
-      await this.sessions.revokeAllSessions(after.id, 'user_disabled');
     if (rolesChanged || disabledNow)
       await this.revocations.revokeUserTokens(after.id, result.tokenVersion);
     if (rolesChanged)
-      this.audit.record({
-        type: 'user_role_changed',
+      this.events.emit(DomainEvent.UserRoleChanged, {
         userId: after.id,
         actorId,
-        details: { from: before.roles, to: after.roles },
-      });
+        from: before.roles,
+        to: after.roles,
+      } satisfies UserRoleChangedEvent);
     if (disabledNow)
-      this.audit.record({ type: 'user_disabled', userId: after.id, actorId });
+      await this.events.emitAsync(DomainEvent.UserDisabled, {
+        userId: after.id,
+        actorId,
+      } satisfies UserDisabledEvent);
     this.logger.log({
       event: 'user_updated',
       actorId,
@@ -114,7 +121,10 @@ export class UsersAdminService {
     if (!deleted) throw new UserNotFoundError();
     this.profiles.forget(deleted.id);
     await this.revocations.revokeUserTokens(deleted.id, deleted.tokenVersion);
-    this.audit.record({ type: 'user_deleted', userId: deleted.id, actorId });
+    this.events.emit(DomainEvent.UserDeleted, {
+      userId: deleted.id,
+      actorId,
+    } satisfies UserDeletedEvent);
     this.logger.log({ event: 'user_deleted', actorId, userId: deleted.id });
   }
 }

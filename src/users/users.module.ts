@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { PasswordModule } from 'src/passwords/password.module';
 import { RevocationModule } from 'src/revocation/revocation.module';
-import { SessionsModule } from 'src/sessions/sessions.module';
 import { firstAdminConfig } from './first-admin.config';
 import { FirstAdminService } from './first-admin.service';
 import { UserProfileCache } from './user-profile.cache';
@@ -16,7 +15,6 @@ import { UsersService } from './users.service';
     ConfigModule.forFeature(firstAdminConfig),
     PasswordModule,
     RevocationModule,
-    SessionsModule,
   ],
   controllers: [UsersController],
   providers: [

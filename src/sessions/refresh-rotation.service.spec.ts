@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import type { AuditService } from 'src/audit/audit.service';
+import type { EventEmitter2 } from '@nestjs/event-emitter';
 import { Clock } from 'src/common/clock';
-import type { MetricsService } from 'src/metrics/metrics.service';
 import type { sessionConfig } from 'src/config/session.config';
+import { DomainEvent } from 'src/events/domain-events';
 import type { AccessTokenService } from 'src/keys/access-token.service';
 import {
   generateRefreshToken,
@@ -17,7 +17,9 @@ import type {
   RefreshTokenLookup,
   SessionsRepository,
 } from './sessions.repository';
+import { RefreshRotationService } from './refresh-rotation.service';
 import { SessionsService } from './sessions.service';
+import { TokenPairIssuer } from './token-pair.issuer';
 
 const NOW = new Date('2026-01-01T12:00:00Z');
 const CLIENT = { ip: '203.0.113.9', userAgent: 'spec' };
@@ -70,7 +72,7 @@ function setup(found: RefreshTokenLookup | undefined) {
     end: jest.fn(() => Promise.resolve()),
   };
   const revocations = { revokeSessions: jest.fn(() => Promise.resolve()) };
-  const audit = { record: jest.fn() };
+  const events = { emit: jest.fn(() => true) };
   const accessTokens = {
     sign: jest.fn(() => ({ token: 'new.access.token', expiresIn: 900 })),
   };
@@ -80,19 +82,37 @@ function setup(found: RefreshTokenLookup | undefined) {
     maxTtlSeconds: 7200,
     purgeIntervalSeconds: 3600,
   };
-  const service = new SessionsService(
+  const issuer = new TokenPairIssuer(
+    accessTokens as unknown as AccessTokenService,
+  );
+  const clock = new FixedClock();
+  const emitter = events as unknown as EventEmitter2;
+  const sessions = new SessionsService(
     repository as unknown as SessionsRepository,
     revocations as unknown as RevocationService,
-    accessTokens as unknown as AccessTokenService,
-    new FixedClock(),
-    audit as unknown as AuditService,
-    { refreshOutcome: jest.fn() } as unknown as MetricsService,
+    issuer,
+    clock,
+    emitter,
     config,
   );
-  return { service, repository, revocations, accessTokens, audit };
+  const service = new RefreshRotationService(
+    repository as unknown as SessionsRepository,
+    sessions,
+    issuer,
+    clock,
+    emitter,
+    config,
+  );
+  return { service, repository, revocations, accessTokens, events };
 }
 
-describe(SessionsService.name, () => {
+const announced = (outcome: 'rotated' | 'grace') =>
+  [
+    DomainEvent.RefreshRotated,
+    { outcome, sessionId: 'session-1', userId: 'user-1' },
+  ] as const;
+
+describe(RefreshRotationService.name, () => {
   beforeEach(() => {
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
   });
@@ -107,10 +127,10 @@ describe(SessionsService.name, () => {
   });
 
   it('looks the token up by its hash and rotates it once', async () => {
-    const { service, repository } = setup(lookup());
+    const { service, repository, events } = setup(lookup());
     const presented = generateRefreshToken();
-    const { pair, outcome } = await service.refresh(presented, CLIENT);
-    expect(outcome).toBe('rotated');
+    const pair = await service.refresh(presented, CLIENT);
+    expect(events.emit).toHaveBeenCalledWith(...announced('rotated'));
     expect(repository.findRefreshToken).toHaveBeenCalledWith(
       hashRefreshToken(presented),
     );
@@ -125,7 +145,7 @@ describe(SessionsService.name, () => {
   });
 
   it('answers the loser of a race with the winner’s pair', async () => {
-    const { service, repository } = setup(lookup());
+    const { service, repository, events } = setup(lookup());
     const presented = generateRefreshToken();
     const winners: TokenPair = {
       access_token: 'winner.access.token',
@@ -140,10 +160,8 @@ describe(SessionsService.name, () => {
       successor: sealSuccessor(presented, winners),
       sessionRevokedAt: null,
     });
-    await expect(service.refresh(presented, CLIENT)).resolves.toEqual({
-      pair: winners,
-      outcome: 'grace',
-    });
+    await expect(service.refresh(presented, CLIENT)).resolves.toEqual(winners);
+    expect(events.emit).toHaveBeenCalledWith(...announced('grace'));
   });
 
   it('refuses, instead of answering with an unstored pair, when the session ended during the rotation', async () => {
@@ -168,7 +186,7 @@ describe(SessionsService.name, () => {
 
   it('ends the session when a consumed token is presented after the grace window', async () => {
     const presented = generateRefreshToken();
-    const { service, repository, revocations, audit } = setup(
+    const { service, repository, revocations, events } = setup(
       lookup({
         consumedAt: new Date(NOW.getTime() - 10_001),
         successor: sealSuccessor(presented, { any: 'pair' }),
@@ -183,12 +201,15 @@ describe(SessionsService.name, () => {
       NOW,
     );
     expect(revocations.revokeSessions).toHaveBeenCalledWith(['session-1']);
-    expect(audit.record).toHaveBeenCalledWith({
-      type: 'refresh_reuse_detected',
+    expect(events.emit).toHaveBeenCalledWith(DomainEvent.RefreshReuseDetected, {
       userId: 'user-1',
       sessionId: 'session-1',
       client: CLIENT,
     });
+    expect(events.emit).not.toHaveBeenCalledWith(
+      DomainEvent.RefreshRotated,
+      expect.anything(),
+    );
     expect(Logger.prototype.warn).toHaveBeenCalledWith(
       expect.objectContaining({
         event: 'refresh_token_reuse',
@@ -222,7 +243,7 @@ describe(SessionsService.name, () => {
         disabled: false,
       },
     });
-    const { service, repository, accessTokens } = setup(before);
+    const { service, repository, accessTokens, events } = setup(before);
     repository.findRefreshToken
       .mockResolvedValueOnce(before)
       .mockResolvedValueOnce(after);
@@ -232,8 +253,8 @@ describe(SessionsService.name, () => {
       successor: null,
       sessionRevokedAt: null,
     });
-    const { outcome } = await service.refresh(generateRefreshToken(), CLIENT);
-    expect(outcome).toBe('rotated');
+    await service.refresh(generateRefreshToken(), CLIENT);
+    expect(events.emit).toHaveBeenCalledWith(...announced('rotated'));
     expect(accessTokens.sign).toHaveBeenLastCalledWith(
       expect.objectContaining({ roles: ['admin'], tokenVersion: 1 }),
     );

@@ -1,0 +1,145 @@
+/**
+ * What happened, as services announce it (EventEmitter2 through @nestjs/event-emitter). Emitters sit above the
+ * listeners (audit, metrics, sessions for user changes), so names and payloads live here, at the bottom, and
+ * import nothing. Each event is recorded in exactly one place per listener: audit writes a row, metrics counts.
+ */
+export const DomainEvent = {
+  UserCreated: 'user.created',
+  /** Emitted with emitAsync and awaited: sessions ends the user's sessions before the request completes. */
+  UserDisabled: 'user.disabled',
+  UserDeleted: 'user.deleted',
+  UserRoleChanged: 'user.role_changed',
+  LoginSucceeded: 'login.succeeded',
+  LoginFailed: 'login.failed',
+  Lockout: 'login.lockout',
+  PasswordChanged: 'password.changed',
+  PasswordChangeFailed: 'password.change_failed',
+  RefreshRotated: 'refresh.rotated',
+  RefreshReuseDetected: 'refresh.reuse_detected',
+  SessionRevoked: 'session.revoked',
+  LoggedOut: 'session.logged_out',
+  LoggedOutAll: 'session.logged_out_all',
+  /** A question rather than news: answered (through emitAsync) by sessions with the number of live sessions. */
+  LiveSessionsCountRequested: 'sessions.count_requested',
+  KeyRotated: 'key.rotated',
+  AccessTokenRefused: 'access_token.refused',
+  HashQueueRejected: 'passwords.hash_queue_rejected',
+  RateLimitStoreFull: 'throttling.store_full',
+  AuditEventsDropped: 'audit.events_dropped',
+  AuditWriteFailed: 'audit.write_failed',
+} as const;
+
+/** The caller's address and user agent, as `@ClientContext()` provides them. */
+export interface EventClient {
+  ip?: string;
+  userAgent?: string;
+}
+
+/** Why a login failed (never the password, never the submitted login). */
+export type LoginFailureReason =
+  | 'unknown_user'
+  | 'wrong_password'
+  | 'disabled'
+  | 'locked_out'
+  /** The password was right, but the account was disabled, deleted or its password changed before the session was stored. */
+  | 'account_changed';
+
+/**
+ * Why a password change was refused: the current password was wrong, the account was locked, the new password broke
+ * the policy, the hash queue was full (`busy`), or anything else (`error`).
+ */
+export type PasswordChangeFailureReason =
+  'wrong_password' | 'locked_out' | 'invalid_new_password' | 'busy' | 'error';
+
+/** `rotated`: a new pair; `grace`: a concurrent duplicate answered with the same pair. Reuse is its own event. */
+export type RefreshOutcome = 'rotated' | 'grace';
+
+/** Why an access token was refused on a protected route (the reasons of InvalidAccessTokenError). */
+export type AccessTokenFailureReason =
+  'missing' | 'expired' | 'invalid' | 'revoked';
+
+export interface UserCreatedEvent {
+  userId: string;
+}
+
+export interface UserDisabledEvent {
+  userId: string;
+  actorId: string;
+}
+
+export interface UserDeletedEvent {
+  userId: string;
+  actorId: string;
+}
+
+export interface UserRoleChangedEvent {
+  userId: string;
+  actorId: string;
+  from: string[];
+  to: string[];
+}
+
+export interface LoginSucceededEvent {
+  userId: string;
+  sessionId: string;
+  client: EventClient;
+}
+
+export interface LoginFailedEvent {
+  reason: LoginFailureReason;
+  /** Undefined for an unknown login name. */
+  userId?: string;
+  client: EventClient;
+}
+
+export interface LockoutEvent {
+  /** Null when the locked subject is a login name that matches no account. */
+  userId: string | null;
+  until: Date;
+}
+
+export interface PasswordChangedEvent {
+  userId: string;
+  sessionId: string;
+  client: EventClient;
+}
+
+export interface PasswordChangeFailedEvent extends PasswordChangedEvent {
+  reason: PasswordChangeFailureReason;
+}
+
+export interface RefreshRotatedEvent {
+  outcome: RefreshOutcome;
+  sessionId: string;
+  userId: string;
+}
+
+export interface SessionEndedEvent {
+  userId: string;
+  sessionId: string;
+  client: EventClient;
+}
+
+export type RefreshReuseDetectedEvent = SessionEndedEvent;
+export type SessionRevokedEvent = SessionEndedEvent;
+export type LoggedOutEvent = SessionEndedEvent;
+
+export interface LoggedOutAllEvent {
+  userId: string;
+  keptSessionId?: string;
+  ended: number;
+}
+
+export interface KeyRotatedEvent {
+  kid: string;
+  immediate: boolean;
+  actorId?: string;
+}
+
+export interface AccessTokenRefusedEvent {
+  reason: AccessTokenFailureReason;
+}
+
+export interface AuditEventsDroppedEvent {
+  count: number;
+}

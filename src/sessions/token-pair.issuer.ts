@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { AccessTokenService } from 'src/keys/access-token.service';
+import type { Session, TokenPair } from './session';
+import type { SessionOwnerRow } from './sessions.repository';
+
+/** Signs the access token of a session and packs it with its refresh token, at login and at every rotation. */
+@Injectable()
+export class TokenPairIssuer {
+  constructor(private readonly accessTokens: AccessTokenService) {}
+
+  /** Signed with the owner's roles and token version as the caller read them together with the session. */
+  issue(
+    owner: SessionOwnerRow,
+    session: Session,
+    idleExpiresAt: Date,
+    refreshToken: string,
+    now: Date,
+  ): TokenPair {
+    const access = this.accessTokens.sign({
+      userId: owner.id,
+      username: owner.username,
+      roles: owner.roles,
+      tokenVersion: owner.tokenVersion,
+      sessionId: session.id,
+      sessionExpiresAt: session.expiresAt,
+    });
+    const refreshEnds = Math.min(
+      idleExpiresAt.getTime(),
+      session.expiresAt.getTime(),
+    );
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      refresh_token: refreshToken,
+      refresh_expires_in: Math.max(
+        0,
+        Math.floor((refreshEnds - now.getTime()) / 1000),
+      ),
+    };
+  }
+}
