@@ -9,35 +9,39 @@ const DESCRIPTIONS: Record<TokenFailure, string> = {
   revoked: 'The access token has been revoked.',
 };
 
+const CODES = {
+  missing: 'AUTH.TOKEN_MISSING',
+  expired: 'AUTH.TOKEN_EXPIRED',
+  invalid: 'AUTH.TOKEN_INVALID',
+  revoked: 'AUTH.TOKEN_REVOKED',
+} as const satisfies Record<TokenFailure, string>;
+
 export class InvalidAccessTokenError extends DomainError {
-  readonly code: string;
-  readonly status = 401;
-  readonly title = 'Unauthorized';
   constructor(readonly reason: TokenFailure) {
-    super(DESCRIPTIONS[reason]);
-    this.code =
-      reason === 'missing'
-        ? 'AUTH.TOKEN_MISSING'
-        : `AUTH.TOKEN_${reason.toUpperCase()}`;
-    // RFC 6750 §3.1: a request without credentials gets no error code, only the challenge.
-    this.headers = {
-      'www-authenticate':
-        reason === 'missing'
-          ? 'Bearer realm="gatehouse"'
-          : `Bearer realm="gatehouse", error="invalid_token", error_description="${DESCRIPTIONS[reason]}"`,
-    };
+    super(CODES[reason], DESCRIPTIONS[reason], {
+      // RFC 6750 §3.1: a request without credentials gets no error code, only the challenge.
+      headers: {
+        'www-authenticate':
+          reason === 'missing'
+            ? 'Bearer realm="gatehouse"'
+            : `Bearer realm="gatehouse", error="invalid_token", error_description="${DESCRIPTIONS[reason]}"`,
+      },
+    });
   }
 }
 
+/** Kept as a class: its challenge names the role scope, unlike introspection's refusal with the same code. */
 export class InsufficientRoleError extends DomainError {
-  readonly code = 'AUTH.INSUFFICIENT_ROLE';
-  readonly status = 403;
-  readonly title = 'Forbidden';
   constructor() {
-    super('Your account does not have the role this operation requires.');
-    this.headers = {
-      'www-authenticate':
-        'Bearer realm="gatehouse", error="insufficient_scope", error_description="role required"',
-    };
+    super(
+      'AUTH.INSUFFICIENT_ROLE',
+      'Your account does not have the role this operation requires.',
+      {
+        headers: {
+          'www-authenticate':
+            'Bearer realm="gatehouse", error="insufficient_scope", error_description="role required"',
+        },
+      },
+    );
   }
 }

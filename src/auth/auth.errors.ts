@@ -1,30 +1,21 @@
 import { DomainError } from 'src/common/domain-error';
 
-export class InvalidCredentialsError extends DomainError {
-  readonly code = 'AUTH.INVALID_CREDENTIALS';
-  readonly status = 401;
-  readonly title = 'Unauthorized';
-  constructor() {
-    // One body for unknown user, wrong password and disabled account.
-    super('Invalid username or password.');
-    this.headers = { 'www-authenticate': 'Bearer realm="gatehouse"' };
-  }
-}
+/** One body for unknown user, wrong password and disabled account. */
+export const invalidCredentialsError = (): DomainError =>
+  new DomainError('AUTH.INVALID_CREDENTIALS', 'Invalid username or password.');
 
-export class RegistrationClosedError extends DomainError {
-  readonly code = 'AUTH.REGISTRATION_CLOSED';
-  readonly status = 403;
-  readonly title = 'Forbidden';
-  constructor() {
-    super('Registration is closed on this server.');
-  }
-}
+export const registrationClosedError = (): DomainError =>
+  new DomainError(
+    'AUTH.REGISTRATION_CLOSED',
+    'Registration is closed on this server.',
+  );
 
+export const userGoneError = (): DomainError =>
+  new DomainError('NOT_FOUND', 'The user no longer exists.');
+
+/** Kept as a class: a refused password change is audited with its reason, found with instanceof. */
 export class WrongCurrentPasswordError extends DomainError {
-  readonly code = 'AUTH.WRONG_CURRENT_PASSWORD';
-  readonly status = 403;
-  readonly title = 'Forbidden';
   constructor() {
-    super('The current password is incorrect.');
+    super('AUTH.WRONG_CURRENT_PASSWORD', 'The current password is incorrect.');
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { RequestClient } from 'src/common/client-context.decorator';
-import { DomainValidationError, NotFoundError } from 'src/common/domain-error';
+import { DomainValidationError } from 'src/common/domain-error';
 import { authConfig } from 'src/config/auth.config';
 import {
   DomainEvent,
@@ -22,8 +22,9 @@ import { SessionsService } from 'src/sessions/sessions.service';
 import type { User } from 'src/users/user';
 import { UsersService } from 'src/users/users.service';
 import {
-  InvalidCredentialsError,
-  RegistrationClosedError,
+  invalidCredentialsError,
+  registrationClosedError,
+  userGoneError,
   WrongCurrentPasswordError,
 } from './auth.errors';
 import { codePointLength } from './dto/password-length.validator';
@@ -51,8 +52,7 @@ export class AuthService {
     email: string;
     password: string;
   }): Promise<User> {
-    if (this.config.registration === 'closed')
-      throw new RegistrationClosedError();
+    if (this.config.registration === 'closed') throw registrationClosedError();
     this.checkPasswordPolicy('password', input.password);
     const passwordHash = await this.passwords.hash(input.password);
     const user = await this.users.create({
@@ -102,7 +102,7 @@ export class AuthService {
         credentials?.user.id,
         client,
       );
-      throw new InvalidCredentialsError();
+      throw invalidCredentialsError();
     }
     // Stored only if the account is still enabled and still has the password just checked: a disable or a
     // password change that landed while this login waited for its hash wins.
@@ -118,7 +118,7 @@ export class AuthService {
     if (!started) {
       await attempt.failed();
       this.loginFailed('account_changed', credentials.user.id, client);
-      throw new InvalidCredentialsError();
+      throw invalidCredentialsError();
     }
     await attempt.succeeded();
     this.events.emit(DomainEvent.LoginSucceeded, {
@@ -139,7 +139,7 @@ export class AuthService {
 
   async me(principal: Principal): Promise<User> {
     const user = await this.users.findProfile(principal.userId);
-    if (!user) throw new NotFoundError('The user no longer exists.');
+    if (!user) throw userGoneError();
     return user;
   }
 
@@ -188,7 +188,7 @@ export class AuthService {
     // First, so that a request the policy refuses costs no hash and no attempt.
     this.checkPasswordPolicy('new_password', newPassword);
     const credentials = await this.users.findCredentialsById(principal.userId);
-    if (!credentials) throw new NotFoundError('The user no longer exists.');
+    if (!credentials) throw userGoneError();
     const attempt = await this.loginAttempts.begin({
       accountId: principal.userId,
     });

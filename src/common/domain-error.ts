@@ -1,60 +1,53 @@
-/**
- * Errors services throw. The problem-details filter maps them to HTTP; services never see HTTP.
- * `code` is stable and documented; `status` is the HTTP status the filter uses.
- */
-export abstract class DomainError extends Error {
-  abstract readonly code: string;
-  abstract readonly status: number;
-  abstract readonly title: string;
-  /** Extra response headers, e.g. Retry-After or WWW-Authenticate. */
+import { ERROR_CODES, type ErrorCode } from './error-codes';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface DomainErrorOptions {
+  /** Headers computed for this occurrence, e.g. Retry-After or a WWW-Authenticate with a description. */
   headers?: Record<string, string>;
   /** Per-field errors, for validation failures found by a service rather than the ValidationPipe. */
-  errors?: { field: string; message: string }[];
+  errors?: FieldError[];
+}
 
-  constructor(detail: string) {
+/**
+ * Errors services throw: a stable, documented `code` and a `detail` safe to show. The problem-details filter
+ * takes status, title and static headers from the code's row in ERROR_CODES; services never see HTTP.
+ */
+export class DomainError extends Error {
+  readonly headers?: Record<string, string>;
+  readonly errors?: FieldError[];
+
+  constructor(
+    readonly code: ErrorCode,
+    detail: string,
+    options: DomainErrorOptions = {},
+  ) {
     super(detail);
     this.name = new.target.name;
+    if (options.headers) this.headers = options.headers;
+    if (options.errors) this.errors = options.errors;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
   }
 }
 
-export class NotFoundError extends DomainError {
-  readonly code = 'NOT_FOUND';
-  readonly status = 404;
-  readonly title = 'Not Found';
-}
-
-export class ConflictError extends DomainError {
-  readonly code: string;
-  readonly status = 409;
-  readonly title = 'Conflict';
-  constructor(code: string, detail: string) {
-    super(detail);
-    this.code = code;
-  }
-}
-
-export class ForbiddenError extends DomainError {
-  readonly code: string;
-  readonly status = 403;
-  readonly title = 'Forbidden';
-  constructor(code: string, detail: string) {
-    super(detail);
-    this.code = code;
-  }
-}
-
-export class ServiceUnavailableError extends DomainError {
-  readonly code = 'SERVICE_UNAVAILABLE';
-  readonly status = 503;
-  readonly title = 'Service Unavailable';
-}
-
+/** Kept as a class: password changes tell a policy refusal apart from other failures with instanceof. */
 export class DomainValidationError extends DomainError {
-  readonly code = 'VALIDATION_FAILED';
-  readonly status = 400;
-  readonly title = 'Bad Request';
   constructor(field: string, message: string) {
-    super('The request is invalid; see errors for each field.');
-    this.errors = [{ field, message }];
+    super(
+      'VALIDATION_FAILED',
+      'The request is invalid; see errors for each field.',
+      { errors: [{ field, message }] },
+    );
   }
+}
+
+/** Seconds for a Retry-After header: at least 1, rounded up. */
+export function retryAfterSeconds(ms: number): string {
+  return String(Math.max(1, Math.ceil(ms / 1000)));
 }

@@ -8,23 +8,13 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { errorCodes } from 'fastify';
-import { ConflictError, DomainError, NotFoundError } from './domain-error';
+import { DomainError } from './domain-error';
 import {
   frameworkErrorHandler,
   ProblemDetailsFilter,
   toProblem,
 } from './problem-details.filter';
 import { RequestValidationException } from './validation';
-
-class TeapotError extends DomainError {
-  readonly code = 'TEST.TEAPOT';
-  readonly status = 418;
-  readonly title = "I'm a teapot";
-  constructor() {
-    super('No coffee here.');
-    this.headers = { 'retry-after': '60' };
-  }
-}
 
 interface Captured {
   status?: number;
@@ -81,29 +71,50 @@ describe(ProblemDetailsFilter.name, () => {
   });
   afterEach(() => logged.mockRestore());
 
-  it('answers a DomainError with its status, code, title, detail and headers', () => {
-    const { captured, body } = run(new TeapotError());
-    expect(captured.status).toBe(418);
+  it('answers a DomainError with the status and title of its code, its detail and its headers', () => {
+    const { captured, body } = run(
+      new DomainError('RATE_LIMITED', 'No coffee here.', {
+        headers: { 'retry-after': '60' },
+      }),
+    );
+    expect(captured.status).toBe(429);
     expect(captured.headers).toEqual({
       'retry-after': '60',
       'content-type': 'application/problem+json; charset=utf-8',
       'cache-control': 'no-store',
     });
     expect(body).toEqual({
-      type: 'urn:gatehouse:problem:test-teapot',
-      title: "I'm a teapot",
-      status: 418,
+      type: 'urn:gatehouse:problem:rate-limited',
+      title: 'Too Many Requests',
+      status: 429,
       detail: 'No coffee here.',
       instance: '/auth/login',
-      code: 'TEST.TEAPOT',
+      code: 'RATE_LIMITED',
       request_id: 'req-1',
     });
     expect(logged).not.toHaveBeenCalled();
   });
 
+  it('adds the static headers of a code from the table', () => {
+    const { captured, body } = run(
+      new DomainError(
+        'AUTH.INVALID_CREDENTIALS',
+        'Invalid username or password.',
+      ),
+    );
+    expect(captured.status).toBe(401);
+    expect(captured.headers['www-authenticate']).toBe(
+      'Bearer realm="gatehouse"',
+    );
+    expect(body).toMatchObject({
+      title: 'Unauthorized',
+      code: 'AUTH.INVALID_CREDENTIALS',
+    });
+  });
+
   it('keeps the generic 409 detail of a conflict', () => {
     const { body } = run(
-      new ConflictError(
+      new DomainError(
         'USERS.ALREADY_EXISTS',
         'username or email already registered',
       ),
@@ -251,7 +262,9 @@ describe(ProblemDetailsFilter.name, () => {
   });
 
   it('sends nothing when the reply is already sent', () => {
-    const { captured } = run(new NotFoundError('gone'), { sent: true });
+    const { captured } = run(new DomainError('NOT_FOUND', 'gone'), {
+      sent: true,
+    });
     expect(captured.status).toBeUndefined();
     expect(captured.body).toBeUndefined();
   });
@@ -278,8 +291,8 @@ describe(frameworkErrorHandler.name, () => {
 
 describe(toProblem.name, () => {
   it('uses / as the instance when the url is empty', () => {
-    expect(toProblem(new NotFoundError('x'), 'GET', '').problem.instance).toBe(
-      '/',
-    );
+    expect(
+      toProblem(new DomainError('NOT_FOUND', 'x'), 'GET', '').problem.instance,
+    ).toBe('/');
   });
 });

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/terminus';
 import { Public } from 'src/access/public.decorator';
 import { ApiProblems } from 'src/common/api-problems.decorator';
-import { ServiceUnavailableError } from 'src/common/domain-error';
+import { DomainError } from 'src/common/domain-error';
 import { ReadinessIndicators } from './readiness.indicators';
 
 @ApiTags('health')
@@ -61,7 +61,10 @@ export class HealthController {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const report = error.getResponse() as Partial<HealthCheckResult>;
       const down = Object.keys(report.error ?? {}).join(', ') || 'a dependency';
-      throw new ServiceUnavailableError(`Not ready: ${down} is unavailable.`);
+      throw new DomainError(
+        'SERVICE_UNAVAILABLE',
+        `Not ready: ${down} is unavailable.`,
+      );
     }
   }
 }

@@ -15,7 +15,7 @@ import { RedisService } from 'src/redis/redis.module';
 import { type PublicJwk, publicJwkOf } from './key-crypto';
 import { buildKeyRing, type KeyRing, type TimedKey } from './key-ring';
 import { KeyStoreService } from './key-store.service';
-import { KeyRotationUnavailableError } from './keys.errors';
+import { keyRotationUnavailableError } from './keys.errors';
 import type { AsymmetricAlgorithm, KeyStatus, SigningKey } from './signing-key';
 import { pemKey, secretKey } from './static-keys';
 
@@ -174,7 +174,7 @@ export class SigningKeysService
   /** Starts a rotation now (see KeyStoreService.rotate) and tells the other instances. */
   async rotate(immediate: boolean, actorId?: string): Promise<KeyStatus> {
     if (this.source !== 'database')
-      throw new KeyRotationUnavailableError(this.source);
+      throw keyRotationUnavailableError(this.source);
     const now = this.clock.now();
     this.apply(await this.store.load(), now);
     const kid = await this.store.rotate(this.ring, now, immediate);

@@ -3,8 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { metricsConfig } from './metrics.config';
 import {
-  MetricsTokenNotConfiguredError,
-  MetricsTokenRequiredError,
+  metricsTokenNotConfiguredError,
+  metricsTokenRequiredError,
 } from './metrics.errors';
 
 export interface ScrapeClient {
@@ -43,10 +43,10 @@ export class MetricsAccessService {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(client.authorization ?? '');
       // Equal-length digests: the comparison takes the same time whatever was sent.
       if (!match || !timingSafeEqual(digest(match[1]), this.tokenDigest))
-        throw new MetricsTokenRequiredError();
+        throw metricsTokenRequiredError();
       return 'full';
     }
-    if (this.config.production) throw new MetricsTokenNotConfiguredError();
+    if (this.config.production) throw metricsTokenNotConfiguredError();
     return 'public';
   }
 }

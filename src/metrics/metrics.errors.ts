@@ -1,20 +1,13 @@
 import { DomainError } from 'src/common/domain-error';
 
-export class MetricsTokenRequiredError extends DomainError {
-  readonly code = 'METRICS.TOKEN_REQUIRED';
-  readonly status = 401;
-  readonly title = 'Unauthorized';
-  constructor() {
-    super('Send the metrics token as `Authorization: Bearer <METRICS_TOKEN>`.');
-    this.headers = { 'www-authenticate': 'Bearer realm="metrics"' };
-  }
-}
+export const metricsTokenRequiredError = (): DomainError =>
+  new DomainError(
+    'METRICS.TOKEN_REQUIRED',
+    'Send the metrics token as `Authorization: Bearer <METRICS_TOKEN>`.',
+  );
 
-export class MetricsTokenNotConfiguredError extends DomainError {
-  readonly code = 'METRICS.TOKEN_NOT_CONFIGURED';
-  readonly status = 403;
-  readonly title = 'Forbidden';
-  constructor() {
-    super('In production, /metrics is served only when METRICS_TOKEN is set.');
-  }
-}
+export const metricsTokenNotConfiguredError = (): DomainError =>
+  new DomainError(
+    'METRICS.TOKEN_NOT_CONFIGURED',
+    'In production, /metrics is served only when METRICS_TOKEN is set.',
+  );

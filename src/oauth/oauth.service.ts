@@ -8,8 +8,8 @@ import { AccessTokenVerifier } from 'src/keys/access-token-verifier';
 import { SessionsService } from 'src/sessions/sessions.service';
 import type { IntrospectionResponseDto } from './dto/introspection-response.dto';
 import {
-  IntrospectionClientError,
-  IntrospectionForbiddenError,
+  introspectionClientError,
+  introspectionForbiddenError,
 } from './oauth.errors';
 
 type TokenKind = 'access_token' | 'refresh_token';
@@ -79,17 +79,17 @@ export class OAuthService {
   authorizeIntrospection(authorization: string | undefined): void {
     const [scheme, credentials] = (authorization ?? '').trim().split(/\s+/, 2);
     if (/^basic$/i.test(scheme ?? '') && credentials) {
-      if (!this.validBasic(credentials)) throw new IntrospectionClientError();
+      if (!this.validBasic(credentials)) throw introspectionClientError();
       return;
     }
     if (/^bearer$/i.test(scheme ?? '') && credentials) {
       const principal = this.liveAccessToken(credentials);
-      if (!principal) throw new IntrospectionClientError();
+      if (!principal) throw introspectionClientError();
       if (!principal.roles.includes(Role.Admin))
-        throw new IntrospectionForbiddenError();
+        throw introspectionForbiddenError();
       return;
     }
-    throw new IntrospectionClientError();
+    throw introspectionClientError();
   }
 
   private validBasic(credentials: string): boolean {

@@ -17,7 +17,7 @@ import {
   isWellFormedRefreshToken,
 } from './refresh-token';
 import type { ClientContext, Session, TokenPair } from './session';
-import { SessionNotFoundError } from './sessions.errors';
+import { sessionNotFoundError } from './sessions.errors';
 import { SessionsRepository } from './sessions.repository';
 import { TokenPairIssuer } from './token-pair.issuer';
 
@@ -113,7 +113,7 @@ export class SessionsService {
   ): Promise<void> {
     // The id as the database returns it: the revocation set is keyed by canonical ids.
     const id = await this.repository.findOpenId(userId, sessionId);
-    if (!id) throw new SessionNotFoundError();
+    if (!id) throw sessionNotFoundError();
     await this.endSessions([id], 'revoked_by_user');
     this.logger.log({ event: 'session_revoked', sessionId: id, userId });
     this.events.emit(DomainEvent.SessionRevoked, {

@@ -10,7 +10,7 @@ import {
 import { RevocationService } from 'src/revocation/revocation.service';
 import { UserProfileCache } from './user-profile.cache';
 import type { User } from './user';
-import { SelfLockoutError, UserNotFoundError } from './users.errors';
+import { selfLockoutError, userNotFoundError } from './users.errors';
 import { UsersRepository } from './users.repository';
 
 export interface UserPage {
@@ -55,7 +55,7 @@ export class UsersAdminService {
 
   async getUser(id: string): Promise<User> {
     const user = await this.repository.findById(id);
-    if (!user) throw new UserNotFoundError();
+    if (!user) throw userNotFoundError();
     return user;
   }
 
@@ -72,15 +72,15 @@ export class UsersAdminService {
     changes: UserUpdate,
   ): Promise<User> {
     if (id === actorId) {
-      if (changes.disabled === true) throw new SelfLockoutError('disable');
+      if (changes.disabled === true) throw selfLockoutError('disable');
       if (changes.roles && !changes.roles.includes(Role.Admin))
-        throw new SelfLockoutError('demote');
+        throw selfLockoutError('demote');
     }
     const result = await this.repository.updateStanding(id, {
       roles: changes.roles,
       disabled: changes.disabled,
     });
-    if (!result) throw new UserNotFoundError();
+    if (!result) throw userNotFoundError();
     const { before, after } = result;
     this.profiles.forget(after.id);
 
@@ -116,9 +116,9 @@ export class UsersAdminService {
    * refused after a restart until they would have expired anyway.
    */
   async deleteUser(actorId: string, id: string): Promise<void> {
-    if (id === actorId) throw new SelfLockoutError('delete');
+    if (id === actorId) throw selfLockoutError('delete');
     const deleted = await this.repository.delete(id);
-    if (!deleted) throw new UserNotFoundError();
+    if (!deleted) throw userNotFoundError();
     this.profiles.forget(deleted.id);
     await this.revocations.revokeUserTokens(deleted.id, deleted.tokenVersion);
     this.events.emit(DomainEvent.UserDeleted, {

@@ -1,27 +1,21 @@
-import { ConflictError, DomainError } from 'src/common/domain-error';
+import { DomainError } from 'src/common/domain-error';
 
-export class UserAlreadyExistsError extends ConflictError {
+/** Kept as a class: the first-admin bootstrap and the CLI tell a taken name apart with instanceof. */
+export class UserAlreadyExistsError extends DomainError {
   constructor() {
     // One generic detail whichever field clashed, so registration does not reveal which accounts exist.
     super('USERS.ALREADY_EXISTS', 'username or email already registered');
   }
 }
 
-export class UserNotFoundError extends DomainError {
-  readonly code = 'USERS.NOT_FOUND';
-  readonly status = 404;
-  readonly title = 'Not Found';
-  constructor() {
-    super('No user has this id.');
-  }
-}
+export const userNotFoundError = (): DomainError =>
+  new DomainError('USERS.NOT_FOUND', 'No user has this id.');
 
-export class SelfLockoutError extends ConflictError {
-  constructor(action: 'demote' | 'disable' | 'delete') {
-    // Refusing the change on oneself means the last admin can never lock every admin out.
-    super(
-      'USERS.SELF_LOCKOUT',
-      `An admin cannot ${action === 'demote' ? 'remove their own admin role' : `${action} their own account`}; ask another admin.`,
-    );
-  }
-}
+/** Refusing the change on oneself means the last admin can never lock every admin out. */
+export const selfLockoutError = (
+  action: 'demote' | 'disable' | 'delete',
+): DomainError =>
+  new DomainError(
+    'USERS.SELF_LOCKOUT',
+    `An admin cannot ${action === 'demote' ? 'remove their own admin role' : `${action} their own account`}; ask another admin.`,
+  );
