@@ -2,7 +2,8 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { RouteMetadata } from 'src/common/route-metadata';
-import { MetricsService } from 'src/metrics/metrics.service';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DomainEvent } from 'src/events/domain-events';
 import { InvalidAccessTokenError } from 'src/access/access.errors';
 import { IS_PUBLIC_KEY } from 'src/access/public.decorator';
 import type { Principal } from 'src/access/principal';
@@ -14,7 +15,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
 
   constructor(
     reflector: Reflector,
-    private readonly metrics: MetricsService,
+    private readonly events: EventEmitter2,
   ) {
     super();
     this.isPublic = new RouteMetadata(reflector, IS_PUBLIC_KEY);
@@ -37,7 +38,9 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       info instanceof InvalidAccessTokenError
         ? info
         : new InvalidAccessTokenError('invalid');
-    this.metrics.tokenVerificationFailed(failure.reason);
+    this.events.emit(DomainEvent.AccessTokenRefused, {
+      reason: failure.reason,
+    });
     throw failure;
   }
 }
