@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
 import { InvalidAccessTokenError } from 'src/access/access.errors';
 import type { Principal } from 'src/access/principal';
@@ -9,7 +10,7 @@ import {
   AccessTokenVerifier,
   type AccessTokenFailure,
 } from 'src/keys/access-token-verifier';
-import { MetricsService } from 'src/metrics/metrics.service';
+import { DomainEvent } from 'src/events/domain-events';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
 
@@ -72,8 +73,13 @@ describe(JwtStrategy.name, () => {
         Reflector,
         { provide: AccessTokenVerifier, useValue: { verify } },
         {
-          provide: MetricsService,
-          useValue: { tokenVerificationFailed: failures },
+          // The refusals the guard announces for the metrics listener, by reason.
+          provide: EventEmitter2,
+          useValue: {
+            emit: (event: string, payload: { reason: string }) =>
+              event === DomainEvent.AccessTokenRefused &&
+              failures(payload.reason),
+          },
         },
       ],
     }).compile();
