@@ -7,7 +7,9 @@ import {
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from 'src/common/clock';
+import { addInterval, deleteInterval } from 'src/common/timers';
 import { scrub } from 'src/logging/redact';
 import { DomainEvent } from 'src/events/domain-events';
 import type { AuditEventInput, NewAuditEvent } from './audit-event';
@@ -22,6 +24,8 @@ const BATCH_SIZE = 100;
 const WRITE_BATCH = 1_000;
 const FLUSH_INTERVAL_MS = 200;
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+const FLUSH_INTERVAL = 'audit.flush';
+const PURGE_INTERVAL = 'audit.purge';
 const PURGE_BATCH = 1_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -45,8 +49,6 @@ export class AuditService implements OnApplicationBootstrap, OnModuleDestroy {
   private flushScheduled = false;
   private droppedSinceWarning = 0;
   private failing = false;
-  private flushTimer?: NodeJS.Timeout;
-  private purgeTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly repository: AuditEventsRepository,
@@ -54,24 +56,23 @@ export class AuditService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly clock: Clock,
     @Inject(auditConfig.KEY)
     private readonly config: ConfigType<typeof auditConfig>,
+    private readonly scheduler: SchedulerRegistry,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.flushTimer = setInterval(() => {
+    addInterval(this.scheduler, FLUSH_INTERVAL, FLUSH_INTERVAL_MS, () => {
       if (this.queue.length > 0) void this.flush();
-    }, FLUSH_INTERVAL_MS);
-    this.flushTimer.unref();
-    this.purgeTimer = setInterval(() => {
+    });
+    addInterval(this.scheduler, PURGE_INTERVAL, PURGE_INTERVAL_MS, () => {
       this.purgeExpired().catch((error: Error) =>
         this.logger.error(`audit retention purge failed: ${error.message}`),
       );
-    }, PURGE_INTERVAL_MS);
-    this.purgeTimer.unref();
+    });
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.flushTimer);
-    clearInterval(this.purgeTimer);
+    deleteInterval(this.scheduler, FLUSH_INTERVAL);
+    deleteInterval(this.scheduler, PURGE_INTERVAL);
     await this.flush();
   }
 

@@ -6,6 +6,7 @@ import {
   type LoginAttemptStep,
 } from './login-attempts.policy';
 import type { LoginAttemptStore } from './login-attempts.store';
+import { withTimeout } from 'src/common/timers';
 
 /** A Redis that accepts connections but stops answering must not stall the login form. */
 const REDIS_TIMEOUT_MS = 2_000;
@@ -114,6 +115,7 @@ export class RedisLoginAttemptStore implements LoginAttemptStore {
         windowMs + lockoutMaxMs + inFlightTtlMs,
         release ? '1' : '0',
       ),
+      REDIS_TIMEOUT_MS,
     )) as [number, ...string[]];
     const [granted, retryAfter, f, w, l, u, i, ie] = reply;
     return {
@@ -134,15 +136,4 @@ export class RedisLoginAttemptStore implements LoginAttemptStore {
 /** Hashed so that login names (personal data, any length) are not stored in Redis as they were typed. */
 function redisKey(key: string): string {
   return `gatehouse:login-attempts:${createHash('sha256').update(key).digest('hex')}`;
-}
-
-function withTimeout<T>(promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${REDIS_TIMEOUT_MS} ms`)),
-      REDIS_TIMEOUT_MS,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { EventEmitter2 } from '@nestjs/event-emitter';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import type { RedisService } from 'src/redis/redis.module';
 import { describeWithRedis } from 'test/helpers/services';
 import { TestClock } from 'test/helpers/test-clock';
@@ -27,6 +28,7 @@ function serviceWith(client: Redis | undefined, clock: TestClock) {
     clock,
     { emit: jest.fn() } as unknown as EventEmitter2,
     configFor({ LOGIN_MAX_FAILURES: '2', HASH_QUEUE_MAX_WAIT: '60s' }),
+    new SchedulerRegistry(),
   );
 }
 

@@ -1,7 +1,15 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from 'src/common/clock';
+import { addInterval, deleteInterval } from 'src/common/timers';
 import { DomainEvent, type LockoutEvent } from 'src/events/domain-events';
 import { RedisService } from 'src/redis/redis.module';
 import { loginAttemptsConfig } from './login-attempts.config';
@@ -23,6 +31,9 @@ export interface LoginAttempt {
 
 type StoreName = 'shared' | 'local';
 
+const SWEEP_INTERVAL = 'login-attempts.sweep';
+const SWEEP_INTERVAL_MS = 60_000;
+
 /**
  * Per-account lockout after repeated failed logins (policy in login-attempts.policy.ts). Counters are shared
  * through Redis when REDIS_URL is set. If Redis stops answering, this fails closed rather than open: the check is
@@ -30,11 +41,12 @@ type StoreName = 'shared' | 'local';
  * knows of is enforced even after Redis returns without it.
  */
 @Injectable()
-export class LoginAttemptsService implements OnModuleDestroy {
+export class LoginAttemptsService
+  implements OnApplicationBootstrap, OnModuleDestroy
+{
   private readonly logger = new Logger(LoginAttemptsService.name);
   private readonly local: MemoryLoginAttemptStore;
   private readonly shared?: RedisLoginAttemptStore;
-  private readonly sweepTimer: NodeJS.Timeout;
   private degraded = false;
 
   constructor(
@@ -43,19 +55,21 @@ export class LoginAttemptsService implements OnModuleDestroy {
     private readonly events: EventEmitter2,
     @Inject(loginAttemptsConfig.KEY)
     config: ConfigType<typeof loginAttemptsConfig>,
+    private readonly scheduler: SchedulerRegistry,
   ) {
     this.local = new MemoryLoginAttemptStore(config);
     if (redis.client)
       this.shared = new RedisLoginAttemptStore(redis.client, config);
-    this.sweepTimer = setInterval(
-      () => this.local.sweep(this.clock.now().getTime()),
-      60_000,
+  }
+
+  onApplicationBootstrap(): void {
+    addInterval(this.scheduler, SWEEP_INTERVAL, SWEEP_INTERVAL_MS, () =>
+      this.local.sweep(this.clock.now().getTime()),
     );
-    this.sweepTimer.unref();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.sweepTimer);
+    deleteInterval(this.scheduler, SWEEP_INTERVAL);
   }
 
   /**

@@ -9,6 +9,7 @@ import {
 import { sql } from 'drizzle-orm';
 import { DatabaseService } from 'src/database/database.service';
 import { RedisService } from 'src/redis/redis.module';
+import { withTimeout } from 'src/common/timers';
 
 const CHECK_TIMEOUT_MS = 3_000;
 /** Shipped next to the compiled code (nest-cli assets), like the migrations themselves. */
@@ -20,15 +21,6 @@ const JOURNAL = join(
   'meta',
   '_journal.json',
 );
-
-function withTimeout<T>(work: Promise<T>): Promise<T> {
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref(),
-    ),
-  ]);
-}
 
 /** What "ready" means: the database answers, Redis answers when configured, and every migration is applied. */
 @Injectable()
@@ -55,7 +47,7 @@ export class ReadinessIndicators {
   private async pingDatabase(): Promise<HealthIndicatorResult> {
     const check = this.indicator.check('database');
     try {
-      await withTimeout(this.database.ping());
+      await withTimeout(this.database.ping(), CHECK_TIMEOUT_MS);
       return check.up({ driver: this.database.kind });
     } catch {
       return check.down({ driver: this.database.kind, message: 'unreachable' });
@@ -74,6 +66,7 @@ export class ReadinessIndicators {
         this.database.db.execute<{ n: number }>(
           sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
         ),
+        CHECK_TIMEOUT_MS,
       );
       const applied = Number(result.rows[0]?.n ?? 0);
       return applied >= expected
@@ -87,7 +80,7 @@ export class ReadinessIndicators {
   private async redisPing(): Promise<HealthIndicatorResult> {
     const check = this.indicator.check('redis');
     try {
-      await withTimeout(this.redis.client!.ping());
+      await withTimeout(this.redis.client!.ping(), CHECK_TIMEOUT_MS);
       return check.up();
     } catch {
       return check.down({ message: 'unreachable' });

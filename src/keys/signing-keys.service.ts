@@ -8,7 +8,9 @@ import {
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from 'src/common/clock';
+import { addInterval, deleteInterval } from 'src/common/timers';
 import { authConfig } from 'src/config/auth.config';
 import { DomainEvent, type KeyRotatedEvent } from 'src/events/domain-events';
 import { RedisService } from 'src/redis/redis.module';
@@ -23,6 +25,7 @@ type KeySource = 'secret' | 'pem' | 'database';
 
 /** Other instances re-read the key table this often, so a key published ahead reaches them well before it signs. */
 export const KEYS_RELOAD_INTERVAL_MS = 30_000;
+const RELOAD_INTERVAL = 'keys.reload';
 /** A token with an unknown kid triggers at most one re-read per this interval: random kids cannot flood the database. */
 export const UNKNOWN_KID_RELOAD_MS = 5_000;
 const CHANNEL = 'gatehouse:signing-keys';
@@ -55,7 +58,6 @@ export class SigningKeysService
   private byKid = new Map<string, { key: SigningKey; removesAtMs: number }>();
   private lastReloadMs = 0;
   private reloading?: Promise<void>;
-  private timer?: NodeJS.Timeout;
 
   constructor(
     @Inject(authConfig.KEY)
@@ -64,6 +66,7 @@ export class SigningKeysService
     private readonly redis: RedisService,
     private readonly clock: Clock,
     private readonly events: EventEmitter2,
+    private readonly scheduler: SchedulerRegistry,
   ) {
     this.retentionSeconds =
       config.accessTtlSeconds + config.clockToleranceSeconds;
@@ -95,11 +98,9 @@ export class SigningKeysService
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.source !== 'database') return;
-    this.timer = setInterval(
-      () => this.reloadInBackground(),
-      KEYS_RELOAD_INTERVAL_MS,
+    addInterval(this.scheduler, RELOAD_INTERVAL, KEYS_RELOAD_INTERVAL_MS, () =>
+      this.reloadInBackground(),
     );
-    this.timer.unref();
     const subscriber = this.redis.createSubscriber();
     if (subscriber) {
       subscriber.on('message', () => this.reloadInBackground(true));
@@ -112,7 +113,7 @@ export class SigningKeysService
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    deleteInterval(this.scheduler, RELOAD_INTERVAL);
   }
 
   /** The key new tokens are signed with. */

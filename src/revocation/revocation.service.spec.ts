@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from 'src/common/clock';
 import type { authConfig } from 'src/config/auth.config';
 import type { RedisService } from 'src/redis/redis.module';
@@ -103,6 +104,7 @@ function setup(
     redis,
     clock,
     config,
+    new SchedulerRegistry(),
   );
   return { service, repository, clock, subscriber, publish };
 }

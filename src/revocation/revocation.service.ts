@@ -6,8 +6,10 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import type Redis from 'ioredis';
 import { Clock } from 'src/common/clock';
+import { addInterval, deleteInterval } from 'src/common/timers';
 import { authConfig } from 'src/config/auth.config';
 import { RedisService } from 'src/redis/redis.module';
 import {
@@ -17,6 +19,7 @@ import {
 
 const CHANNEL = 'gatehouse:revocations';
 const SWEEP_INTERVAL_MS = 60_000;
+const SWEEP_INTERVAL = 'revocation.sweep';
 const SUBSCRIBE_WAIT_MS = 2_000;
 
 interface WireEntry {
@@ -51,7 +54,6 @@ export class RevocationService
     { minTokenVersion: number; keepUntil: number }
   >();
   private readonly userListeners: ((userId: string) => void)[] = [];
-  private sweepTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly repository: RevocationsRepository,
@@ -59,6 +61,7 @@ export class RevocationService
     private readonly clock: Clock,
     @Inject(authConfig.KEY)
     private readonly config: ConfigType<typeof authConfig>,
+    private readonly scheduler: SchedulerRegistry,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -66,16 +69,15 @@ export class RevocationService
     if (subscriber) await this.subscribe(subscriber);
     // Loaded after subscribing, so a revocation published meanwhile is either in the table or on the channel.
     await this.reload();
-    this.sweepTimer = setInterval(() => {
+    addInterval(this.scheduler, SWEEP_INTERVAL, SWEEP_INTERVAL_MS, () => {
       this.sweep();
       // A publish that failed (Redis hiccup on the sender only) is caught up here, within one interval.
       if (subscriber) this.reloadQuietly();
-    }, SWEEP_INTERVAL_MS);
-    this.sweepTimer.unref();
+    });
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.sweepTimer);
+    deleteInterval(this.scheduler, SWEEP_INTERVAL);
   }
 
   private async subscribe(subscriber: Redis): Promise<void> {

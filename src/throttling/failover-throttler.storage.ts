@@ -7,6 +7,7 @@ import {
   type LocalThrottlerLimits,
   LocalThrottlerStorage,
 } from './local-throttler.storage';
+import { withTimeout } from 'src/common/timers';
 
 /** A Redis that accepts connections but stops answering must not stall the login form. */
 const REDIS_TIMEOUT_MS = 2_000;
@@ -48,6 +49,7 @@ export class FailoverThrottlerStorage implements ThrottlerStorage {
       try {
         const record = await withTimeout(
           this.shared.increment(key, ttl, limit, blockDuration, throttlerName),
+          REDIS_TIMEOUT_MS,
         );
         if (this.degraded) {
           this.degraded = false;
@@ -78,15 +80,4 @@ export class FailoverThrottlerStorage implements ThrottlerStorage {
         "counter (one client's limit for all of them) until windows end; known addresses keep their own",
     );
   }
-}
-
-function withTimeout<T>(promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${REDIS_TIMEOUT_MS} ms`)),
-      REDIS_TIMEOUT_MS,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
