@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
+import { countVerifications } from './helpers/counters';
 import {
   createTestApp,
   newUser,
@@ -87,7 +88,7 @@ const right = (account: Account) => ({
 
 describe('POST /auth/password as a login attempt (e2e)', () => {
   let t: TestApp;
-  let passwords: PasswordService;
+  let passwords: { readonly verifications: number };
   beforeAll(async () => {
     t = await createTestApp({
       TRUST_PROXY: 'true',
@@ -97,7 +98,7 @@ describe('POST /auth/password as a login attempt (e2e)', () => {
       LOGIN_LOCKOUT_BASE: '10s',
       LOGIN_LOCKOUT_MAX: '40s',
     });
-    passwords = t.get(PasswordService);
+    passwords = countVerifications(t.get(PasswordService));
   });
   afterAll(async () => {
     await t?.close();

@@ -1,4 +1,5 @@
 import { createAppWithAdmin, loginAdmin } from './helpers/admin';
+import { countQueries } from './helpers/counters';
 import { bearer } from './helpers/http';
 import {
   createTestApp,
@@ -83,7 +84,7 @@ describe('GET /auth/me in steady state (e2e)', () => {
 
   it('answers repeated calls without a database query', async () => {
     const { access } = await registerAndLogin(t);
-    const database = t.get(DatabaseService);
+    const database = countQueries(t.get(DatabaseService));
     await t
       .http()
       .get('/auth/me')

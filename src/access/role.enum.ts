@@ -3,5 +3,3 @@ export enum Role {
   User = 'user',
   Admin = 'admin',
 }
-
-export const ALL_ROLES = Object.values(Role);

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
-import type { Logger as DrizzleLogger } from 'drizzle-orm';
 import * as schema from './schema';
 import type { Database } from './database.types';
 import type { DatabaseHandle } from './database.service';
@@ -16,18 +15,10 @@ export interface DatabaseOptions {
   poolMax: number;
 }
 
-class CountingLogger implements DrizzleLogger {
-  count = 0;
-  logQuery(): void {
-    this.count += 1;
-  }
-}
-
 /** Opens PGlite (no URL, or pglite://memory) or PostgreSQL (postgres://…) and applies the migrations. */
 export async function openDatabase(
   options: DatabaseOptions,
 ): Promise<DatabaseHandle> {
-  const logger = new CountingLogger();
   if (!options.url || options.url.startsWith('pglite://')) {
     const { PGlite } = await import('@electric-sql/pglite');
     const { drizzle } = await import('drizzle-orm/pglite');
@@ -41,13 +32,12 @@ export async function openDatabase(
       client = new PGlite(dir);
     }
     await client.waitReady;
-    const db = drizzle(client, { schema, logger });
+    const db = drizzle(client, { schema });
     await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
     return {
       db: db as unknown as Database,
       kind: 'pglite',
       close: () => client.close(),
-      queryCount: () => logger.count,
     };
   }
 
@@ -65,7 +55,7 @@ export async function openDatabase(
       `idle PostgreSQL client error: ${error.message}`,
     ),
   );
-  const db = drizzle(pool, { schema, logger }) as Database;
+  const db = drizzle(pool, { schema }) as Database;
   const lockClient = await pool.connect();
   try {
     // Several instances may start at once against one database; only one migrates at a time.
@@ -81,6 +71,5 @@ export async function openDatabase(
     db,
     kind: 'postgres',
     close: () => pool.end(),
-    queryCount: () => logger.count,
   };
 }

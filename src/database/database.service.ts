@@ -6,8 +6,6 @@ export interface DatabaseHandle {
   db: Database;
   kind: 'pglite' | 'postgres';
   close: () => Promise<void>;
-  /** Number of queries sent since start; read by the benchmark through /metrics-free internals. */
-  queryCount: () => number;
 }
 
 @Injectable()
@@ -22,10 +20,6 @@ export class DatabaseService implements OnApplicationShutdown {
 
   get kind(): DatabaseHandle['kind'] {
     return this.handle.kind;
-  }
-
-  get queryCount(): number {
-    return this.handle.queryCount();
   }
 
   async ping(): Promise<void> {

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { Role } from 'src/access/role.enum';
 import type { User, UserCredentials } from './user';
 import { UserProfileCache } from './user-profile.cache';
 import { NewUser, UsersRepository } from './users.repository';
@@ -13,10 +12,6 @@ export class UsersService {
 
   create(input: NewUser): Promise<User> {
     return this.repository.create(input);
-  }
-
-  findById(id: string): Promise<User | undefined> {
-    return this.repository.findById(id);
   }
 
   /** The user for GET /auth/me: from the profile cache when it can answer exactly, else one read. */
@@ -39,9 +34,5 @@ export class UsersService {
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.repository.update(id, { passwordHash });
     this.profiles.forget(id);
-  }
-
-  existsWithRole(role: Role): Promise<boolean> {
-    return this.repository.existsWithRole(role);
   }
 }
