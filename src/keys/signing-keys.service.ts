@@ -140,15 +140,6 @@ export class SigningKeysService
     return entry.key;
   }
 
-  /**
-   * Algorithms a token may declare. Constant for the process (the JWT strategy reads it once): HS256 with a
-   * secret; both asymmetric ones otherwise, since stored keys may differ after JWT_ALGORITHM changed. Each key
-   * still accepts only its own algorithm.
-   */
-  algorithms(): SigningKey['alg'][] {
-    return this.source === 'secret' ? ['HS256'] : ['RS256', 'ES256'];
-  }
-
   /** Published keys with their timeline. */
   statuses(): KeyStatus[] {
     this.catchUp();
