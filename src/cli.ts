@@ -4,12 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { AppModule } from './app.module';
-import {
-  codePointLength,
-  PASSWORD_MAX,
-} from './auth/dto/password-length.validator';
 import { RegisterDto } from './auth/dto/register.dto';
 import { InvalidEnvironmentError, parseEnv } from './config/env.schema';
+import { PASSWORD_MAX, passwordLengthAllowed } from './config/password-policy';
 import { FirstAdminService } from './users/first-admin.service';
 import { UserAlreadyExistsError } from './users/users.errors';
 
@@ -85,8 +82,7 @@ async function checkInput(
     validationError: { target: false, value: false },
   });
   const messages = errors.flatMap((e) => Object.values(e.constraints ?? {}));
-  const length = codePointLength(input.password);
-  if (length < minPasswordLength || length > PASSWORD_MAX)
+  if (!passwordLengthAllowed(input.password, minPasswordLength))
     messages.push(
       `password must be between ${minPasswordLength} and ${PASSWORD_MAX} characters`,
     );

@@ -4,6 +4,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { RequestClient } from 'src/common/client-context.decorator';
 import { DomainValidationError } from 'src/common/domain-error';
 import { authConfig } from 'src/config/auth.config';
+import { passwordLengthAllowed } from 'src/config/password-policy';
 import {
   DomainEvent,
   type LoginFailedEvent,
@@ -27,7 +28,6 @@ import {
   userGoneError,
   WrongCurrentPasswordError,
 } from './auth.errors';
-import { codePointLength } from './dto/password-length.validator';
 import { TooManyLoginAttemptsError } from './login-attempts.errors';
 import { LoginAttemptsService } from './login-attempts.service';
 import type { Principal } from 'src/access/principal';
@@ -224,7 +224,7 @@ export class AuthService {
   }
 
   private checkPasswordPolicy(field: string, password: string): void {
-    if (codePointLength(password) < this.config.passwordMinLength) {
+    if (!passwordLengthAllowed(password, this.config.passwordMinLength)) {
       throw new DomainValidationError(
         field,
         `${field} must be at least ${this.config.passwordMinLength} characters`,

@@ -10,6 +10,11 @@ import {
   optionalString,
   secretOf,
 } from './env-fields';
+import {
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  passwordLengthAllowed,
+} from './password-policy';
 
 type SigningKeyEnv = {
   NODE_ENV: string;
@@ -124,7 +129,7 @@ export const envSchema = z
     ),
 
     AUTH_REGISTRATION: z.enum(['open', 'closed']).default('open'),
-    PASSWORD_MIN_LENGTH: int(12, 12, 128),
+    PASSWORD_MIN_LENGTH: int(PASSWORD_MIN, PASSWORD_MIN, PASSWORD_MAX),
 
     REFRESH_REUSE_GRACE: duration('10s', 0, MINUTE),
     SESSION_IDLE_TTL: duration('7d', MINUTE, 365 * DAY),
@@ -228,18 +233,14 @@ export const envSchema = z
       }
     }
     // Never echo the value: only its length is judged.
-    const adminPasswordLength = env.ADMIN_PASSWORD
-      ? [...env.ADMIN_PASSWORD].length
-      : undefined;
     if (
-      adminPasswordLength !== undefined &&
-      (adminPasswordLength < env.PASSWORD_MIN_LENGTH ||
-        adminPasswordLength > 128)
+      env.ADMIN_PASSWORD &&
+      !passwordLengthAllowed(env.ADMIN_PASSWORD, env.PASSWORD_MIN_LENGTH)
     ) {
       ctx.addIssue({
         code: 'custom',
         path: ['ADMIN_PASSWORD'],
-        message: `must be between ${env.PASSWORD_MIN_LENGTH} and 128 characters (PASSWORD_MIN_LENGTH)`,
+        message: `must be between ${env.PASSWORD_MIN_LENGTH} and ${PASSWORD_MAX} characters (PASSWORD_MIN_LENGTH)`,
       });
     }
   });

@@ -1,10 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString } from 'class-validator';
-import {
-  IsPasswordLength,
-  PASSWORD_MAX,
-  PASSWORD_MIN,
-} from './password-length.validator';
+import { PASSWORD_MAX, PASSWORD_MIN } from 'src/config/password-policy';
+import { IsPasswordLength } from './password-length.validator';
 
 export class ChangePasswordDto {
   @ApiProperty({

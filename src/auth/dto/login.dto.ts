@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
-import { IsPasswordLength, PASSWORD_MAX } from './password-length.validator';
+import { PASSWORD_MAX } from 'src/config/password-policy';
+import { IsPasswordLength } from './password-length.validator';
 
 export class LoginDto {
   @ApiProperty({

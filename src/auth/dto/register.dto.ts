@@ -7,11 +7,8 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
-import {
-  IsPasswordLength,
-  PASSWORD_MAX,
-  PASSWORD_MIN,
-} from './password-length.validator';
+import { PASSWORD_MAX, PASSWORD_MIN } from 'src/config/password-policy';
+import { IsPasswordLength } from './password-length.validator';
 
 export class RegisterDto {
   @ApiProperty({
