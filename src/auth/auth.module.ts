@@ -4,7 +4,6 @@ import { PassportModule } from '@nestjs/passport';
 import { authConfig } from 'src/config/auth.config';
 import { KeysModule } from 'src/keys/keys.module';
 import { PasswordModule } from 'src/passwords/password.module';
-import { RevocationModule } from 'src/revocation/revocation.module';
 import { SessionsModule } from 'src/sessions/sessions.module';
 import { ThrottlingModule } from 'src/throttling/throttling.module';
 import { UsersModule } from 'src/users/users.module';
@@ -24,7 +23,6 @@ import { LoginAttemptsService } from './login-attempts.service';
     PasswordModule,
     UsersModule,
     SessionsModule,
-    RevocationModule,
   ],
   controllers: [AuthController],
   providers: [AuthService, JwtStrategy, LoginAttemptsService],

@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { authConfig } from 'src/config/auth.config';
 import { KeysModule } from 'src/keys/keys.module';
-import { RevocationModule } from 'src/revocation/revocation.module';
 import { SessionsModule } from 'src/sessions/sessions.module';
 import { DiscoveryController } from './discovery.controller';
 import { DiscoveryService } from './discovery.service';
@@ -11,12 +10,7 @@ import { OAuthController } from './oauth.controller';
 import { OAuthService } from './oauth.service';
 
 @Module({
-  imports: [
-    ConfigModule.forFeature(authConfig),
-    KeysModule,
-    SessionsModule,
-    RevocationModule,
-  ],
+  imports: [ConfigModule.forFeature(authConfig), KeysModule, SessionsModule],
   controllers: [DiscoveryController, OAuthController],
   providers: [OAuthService, IntrospectionAuthGuard, DiscoveryService],
 })
