@@ -15,8 +15,9 @@ import type { Session, TokenPair } from './session';
 import { InvalidRefreshTokenError } from './sessions.errors';
 import type {
   RefreshTokenLookup,
-  SessionsRepository,
-} from './sessions.repository';
+  RefreshTokensRepository,
+} from './refresh-tokens.repository';
+import type { SessionsRepository } from './sessions.repository';
 import { RefreshRotationService } from './refresh-rotation.service';
 import { SessionsService } from './sessions.service';
 import { TokenPairIssuer } from './token-pair.issuer';
@@ -87,8 +88,11 @@ function setup(found: RefreshTokenLookup | undefined) {
   );
   const clock = new FixedClock();
   const emitter = events as unknown as EventEmitter2;
+  // One fake answers for both repositories: sessions' rows and their refresh tokens.
+  const tokens = repository as unknown as RefreshTokensRepository;
   const sessions = new SessionsService(
     repository as unknown as SessionsRepository,
+    tokens,
     revocations as unknown as RevocationService,
     issuer,
     clock,
@@ -96,7 +100,7 @@ function setup(found: RefreshTokenLookup | undefined) {
     config,
   );
   const service = new RefreshRotationService(
-    repository as unknown as SessionsRepository,
+    tokens,
     sessions,
     issuer,
     clock,

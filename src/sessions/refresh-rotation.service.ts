@@ -18,7 +18,7 @@ import {
 } from './refresh-token';
 import type { ClientContext, Session, TokenPair } from './session';
 import { InvalidRefreshTokenError } from './sessions.errors';
-import { SessionsRepository } from './sessions.repository';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionsService } from './sessions.service';
 import { TokenPairIssuer } from './token-pair.issuer';
 
@@ -34,7 +34,7 @@ export class RefreshRotationService {
   private readonly logger = new Logger(RefreshRotationService.name);
 
   constructor(
-    private readonly repository: SessionsRepository,
+    private readonly tokens: RefreshTokensRepository,
     private readonly sessions: SessionsService,
     private readonly issuer: TokenPairIssuer,
     private readonly clock: Clock,
@@ -64,7 +64,7 @@ export class RefreshRotationService {
     presented: string,
     client: ClientContext,
   ): Promise<Rotation | 'owner_changed'> {
-    const found = await this.repository.findRefreshToken(
+    const found = await this.tokens.findRefreshToken(
       hashRefreshToken(presented),
     );
     if (!found) throw new InvalidRefreshTokenError();
@@ -107,7 +107,7 @@ export class RefreshRotationService {
       nextToken,
       now,
     );
-    const won = await this.repository.rotate({
+    const won = await this.tokens.rotate({
       tokenId: found.tokenId,
       userId: user.id,
       tokenVersion: user.tokenVersion,
@@ -120,7 +120,7 @@ export class RefreshRotationService {
 
     // Lost the race, the session ended, or the owner changed between the read and the rotation (then nothing
     // was consumed and no successor was stored).
-    const state = await this.repository.findTokenState(found.tokenId);
+    const state = await this.tokens.findTokenState(found.tokenId);
     if (!state || state.sessionRevokedAt) throw new InvalidRefreshTokenError();
     if (!state.consumedAt) return 'owner_changed';
     return {

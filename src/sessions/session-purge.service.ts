@@ -11,6 +11,7 @@ import { Clock } from 'src/common/clock';
 import { sessionConfig } from 'src/config/session.config';
 import { AccessTokenService } from 'src/keys/access-token.service';
 import { RevocationService } from 'src/revocation/revocation.service';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionsRepository } from './sessions.repository';
 
 const PURGE_BATCH = 1_000;
@@ -25,6 +26,7 @@ export class SessionPurgeService
 
   constructor(
     private readonly repository: SessionsRepository,
+    private readonly tokens: RefreshTokensRepository,
     private readonly revocations: RevocationService,
     private readonly accessTokens: AccessTokenService,
     private readonly clock: Clock,
@@ -70,7 +72,7 @@ export class SessionPurgeService
       now.getTime() - (this.config.reuseGraceSeconds + 1) * 1000,
     );
     for (let n = PURGE_BATCH; n === PURGE_BATCH; successors += n)
-      n = await this.repository.clearOldSuccessors(graceCutoff, PURGE_BATCH);
+      n = await this.tokens.clearOldSuccessors(graceCutoff, PURGE_BATCH);
     const revocations = await this.revocations.purgeExpired(PURGE_BATCH);
     return { sessions, successors, revocations };
   }

@@ -5,6 +5,7 @@ import { sessionConfig } from 'src/config/session.config';
 import { KeysModule } from 'src/keys/keys.module';
 import { RevocationModule } from 'src/revocation/revocation.module';
 import { RefreshRotationService } from './refresh-rotation.service';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionPurgeService } from './session-purge.service';
 import { SessionsController } from './sessions.controller';
 import { SessionsListener } from './sessions.listener';
@@ -22,6 +23,7 @@ import { TokenPairIssuer } from './token-pair.issuer';
   controllers: [SessionsController],
   providers: [
     SessionsRepository,
+    RefreshTokensRepository,
     TokenPairIssuer,
     SessionsService,
     RefreshRotationService,

@@ -18,6 +18,7 @@ import {
 } from './refresh-token';
 import type { ClientContext, Session, TokenPair } from './session';
 import { sessionNotFoundError } from './sessions.errors';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionsRepository } from './sessions.repository';
 import { TokenPairIssuer } from './token-pair.issuer';
 
@@ -51,6 +52,7 @@ export class SessionsService {
 
   constructor(
     private readonly repository: SessionsRepository,
+    private readonly tokens: RefreshTokensRepository,
     private readonly revocations: RevocationService,
     private readonly issuer: TokenPairIssuer,
     private readonly clock: Clock,
@@ -193,7 +195,7 @@ export class SessionsService {
     presented: string,
   ): Promise<RefreshTokenInfo | undefined> {
     if (!isWellFormedRefreshToken(presented)) return undefined;
-    const found = await this.repository.findRefreshToken(
+    const found = await this.tokens.findRefreshToken(
       hashRefreshToken(presented),
     );
     if (!found) return undefined;

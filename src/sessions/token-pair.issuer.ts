@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccessTokenService } from 'src/keys/access-token.service';
 import type { Session, TokenPair } from './session';
-import type { SessionOwnerRow } from './sessions.repository';
+import type { SessionOwnerRow } from './session-rows';
 
 /** Signs the access token of a session and packs it with its refresh token, at login and at every rotation. */
 @Injectable()
