@@ -4,7 +4,7 @@ import { AuditAdminController } from './audit-admin.controller';
 import { AuditEventsRepository } from './audit-events.repository';
 import { AuditListener } from './audit.listener';
 import { AuditQueryService } from './audit-query.service';
-import { auditConfig } from './audit.config';
+import { auditConfig } from 'src/config/audit.config';
 import { AuditService } from './audit.service';
 import { MyAuditEventsController } from './my-audit-events.controller';
 

@@ -14,7 +14,7 @@ import { scrub } from 'src/logging/redact';
 import { DomainEvent } from 'src/events/domain-events';
 import type { AuditEventInput, NewAuditEvent } from './audit-event';
 import { AuditEventsRepository } from './audit-events.repository';
-import { auditConfig } from './audit.config';
+import { auditConfig } from 'src/config/audit.config';
 
 /** Events held in memory at most; beyond it the oldest are dropped (and counted) rather than memory growing. */
 export const AUDIT_QUEUE_CAPACITY = 10_000;

@@ -10,7 +10,7 @@ import { UsersModule } from 'src/users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
-import { loginAttemptsConfig } from './login-attempts.config';
+import { loginAttemptsConfig } from 'src/config/login-attempts.config';
 import { LoginAttemptsService } from './login-attempts.service';
 
 @Module({

@@ -5,7 +5,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import type { RedisService } from 'src/redis/redis.module';
 import { describeWithRedis } from 'test/helpers/services';
 import { TestClock } from 'test/helpers/test-clock';
-import { loginAttemptsConfig } from './login-attempts.config';
+import { loginAttemptsConfig } from 'src/config/login-attempts.config';
 import { TooManyLoginAttemptsError } from './login-attempts.errors';
 import { LoginAttemptsService } from './login-attempts.service';
 

@@ -12,7 +12,7 @@ import { Clock } from 'src/common/clock';
 import { addInterval, deleteInterval } from 'src/common/timers';
 import { DomainEvent, type LockoutEvent } from 'src/events/domain-events';
 import { RedisService } from 'src/redis/redis.module';
-import { loginAttemptsConfig } from './login-attempts.config';
+import { loginAttemptsConfig } from 'src/config/login-attempts.config';
 import { TooManyLoginAttemptsError } from './login-attempts.errors';
 import type { LoginAttemptOp, LoginAttemptStep } from './login-attempts.policy';
 import { MemoryLoginAttemptStore } from './login-attempts.store';

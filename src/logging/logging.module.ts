@@ -3,7 +3,7 @@ import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { LoggerModule, type Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { LOG_DESTINATION } from './log-destination';
-import { loggingConfig } from './logging.config';
+import { loggingConfig } from 'src/config/logging.config';
 import { pinoHttpOptions } from './pino-options';
 
 /** pino-pretty is a dev dependency: a production install asked for pretty logs falls back to JSON. */

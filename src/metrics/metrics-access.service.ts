@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { metricsConfig } from './metrics.config';
+import { metricsConfig } from 'src/config/metrics.config';
 import {
   metricsTokenNotConfiguredError,
   metricsTokenRequiredError,

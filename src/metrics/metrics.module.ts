@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { MetricsAccessService } from './metrics-access.service';
-import { metricsConfig } from './metrics.config';
+import { metricsConfig } from 'src/config/metrics.config';
 import { MetricsController } from './metrics.controller';
 import { MetricsListener } from './metrics.listener';
 import { MetricsService } from './metrics.service';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { passwordConfig } from './password.config';
+import { passwordConfig } from 'src/config/password.config';
 import { PasswordService } from './password.service';
 
 /**

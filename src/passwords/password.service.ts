@@ -6,7 +6,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
 import pLimit from 'p-limit';
 import { DomainEvent } from 'src/events/domain-events';
-import { passwordConfig } from './password.config';
+import { passwordConfig } from 'src/config/password.config';
 import { HashQueueFullError } from './password.errors';
 
 /** OWASP's argon2id recommendation: 19 MiB memory, 2 iterations, 1 lane. */

@@ -6,7 +6,7 @@ import { DomainEvent } from 'src/events/domain-events';
 import { RedisService } from 'src/redis/redis.module';
 import { FailoverThrottlerStorage } from './failover-throttler.storage';
 import { IpRateLimitGuard } from './ip-rate-limit.guard';
-import { throttlingConfig } from './throttling.config';
+import { throttlingConfig } from 'src/config/throttling.config';
 
 /**
  * Per-IP rate limits for the public routes that take credentials or create accounts. Routes opt in with

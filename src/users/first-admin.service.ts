@@ -7,7 +7,7 @@ import {
 import type { ConfigType } from '@nestjs/config';
 import { AuditService } from 'src/audit/audit.service';
 import { PasswordService } from 'src/passwords/password.service';
-import { firstAdminConfig } from './first-admin.config';
+import { firstAdminConfig } from 'src/config/first-admin.config';
 import { Role } from 'src/access/role.enum';
 import type { User } from './user';
 import { UserAlreadyExistsError } from './users.errors';

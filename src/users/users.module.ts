@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { PasswordModule } from 'src/passwords/password.module';
 import { RevocationModule } from 'src/revocation/revocation.module';
-import { firstAdminConfig } from './first-admin.config';
+import { firstAdminConfig } from 'src/config/first-admin.config';
 import { FirstAdminService } from './first-admin.service';
 import { UserProfileCache } from './user-profile.cache';
 import { UsersAdminService } from './users-admin.service';

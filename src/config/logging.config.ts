@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { parseEnv } from 'src/config/env.schema';
+import { parseEnv } from './env.schema';
 
 export const loggingConfig = registerAs('logging', () => {
   const env = parseEnv();

@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { parseEnv } from 'src/config/env.schema';
+import { parseEnv } from './env.schema';
 
 /**
  * What an attempt may take once its hash has a slot: the argon2 verify itself (tens of milliseconds, seconds on a

@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { parseEnv } from 'src/config/env.schema';
+import { parseEnv } from './env.schema';
 
 /** ADMIN_*: validated together by the env schema (all three or none). */
 export const firstAdminConfig = registerAs('firstAdmin', () => {

@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { parseEnv } from 'src/config/env.schema';
+import { parseEnv } from './env.schema';
 
 export const auditConfig = registerAs('audit', () => ({
   retentionSeconds: parseEnv().AUDIT_RETENTION,
