@@ -8,6 +8,7 @@ import {
 import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from 'src/common/clock';
+import { addInterval, deleteInterval } from 'src/common/timers';
 import { sessionConfig } from 'src/config/session.config';
 import { AccessTokenService } from 'src/keys/access-token.service';
 import { RevocationService } from 'src/revocation/revocation.service';
@@ -36,19 +37,21 @@ export class SessionPurgeService
   ) {}
 
   onApplicationBootstrap(): void {
-    const timer = setInterval(() => {
-      this.purge().catch((error: Error) =>
-        this.logger.error(`session purge failed: ${error.message}`),
-      );
-    }, this.config.purgeIntervalSeconds * 1000);
-    timer.unref();
-    this.scheduler.addInterval(PURGE_INTERVAL, timer);
+    addInterval(
+      this.scheduler,
+      PURGE_INTERVAL,
+      this.config.purgeIntervalSeconds * 1000,
+      () => {
+        this.purge().catch((error: Error) =>
+          this.logger.error(`session purge failed: ${error.message}`),
+        );
+      },
+    );
   }
 
   /** Before the database closes, not only at shutdown: a purge must not start on a closed pool. */
   onModuleDestroy(): void {
-    if (this.scheduler.doesExist('interval', PURGE_INTERVAL))
-      this.scheduler.deleteInterval(PURGE_INTERVAL);
+    deleteInterval(this.scheduler, PURGE_INTERVAL);
   }
 
   /**
