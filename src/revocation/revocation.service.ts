@@ -13,25 +13,18 @@ import { addInterval, deleteInterval } from 'src/common/timers';
 import { authConfig } from 'src/config/auth.config';
 import { RedisService } from 'src/redis/redis.module';
 import {
+  decodeRevocations,
+  encodeRevocations,
+  REVOCATION_CHANNEL,
+} from './revocation-wire';
+import {
   RevocationsRepository,
   type RevocationEntry,
 } from './revocations.repository';
 
-const CHANNEL = 'gatehouse:revocations';
 const SWEEP_INTERVAL_MS = 60_000;
 const SWEEP_INTERVAL = 'revocation.sweep';
 const SUBSCRIBE_WAIT_MS = 2_000;
-
-interface WireEntry {
-  k: RevocationEntry['kind'];
-  id: string;
-  nb: number;
-  ku: number;
-  /** The cut-off token version, for `k: 'user'`. */
-  v?: number;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The in-process revocation set the global guard consults on every request, so that a protected request in
@@ -86,7 +79,7 @@ export class RevocationService
     );
     // After a Redis outage, messages sent meanwhile are lost: re-read the durable set on every (re)connect.
     subscriber.on('ready', () => this.reloadQuietly());
-    const subscribed = subscriber.subscribe(CHANNEL).then(
+    const subscribed = subscriber.subscribe(REVOCATION_CHANNEL).then(
       () => true,
       (error: Error) => {
         this.logger.error(`subscribe failed: ${error.message}`);
@@ -179,17 +172,8 @@ export class RevocationService
     await this.repository.upsert(entries);
     entries.forEach((entry) => this.apply(entry));
     if (this.redis.client) {
-      const wire: WireEntry[] = entries.map((e) => ({
-        k: e.kind,
-        id: e.subjectId,
-        nb: e.notBefore.getTime(),
-        ku: e.keepUntil.getTime(),
-        ...(e.minTokenVersion === null || e.minTokenVersion === undefined
-          ? {}
-          : { v: e.minTokenVersion }),
-      }));
       await this.redis.client
-        .publish(CHANNEL, JSON.stringify(wire))
+        .publish(REVOCATION_CHANNEL, encodeRevocations(entries))
         .catch((error: Error) => {
           this.logger.error(
             `could not publish a revocation to other instances (they catch up when Redis returns): ${error.message}`,
@@ -199,25 +183,12 @@ export class RevocationService
   }
 
   private applyWire(message: string): void {
-    let wire: unknown;
-    try {
-      wire = JSON.parse(message);
-    } catch {
-      wire = undefined;
-    }
-    if (!Array.isArray(wire) || !wire.every(isWireEntry)) {
+    const entries = decodeRevocations(message);
+    if (!entries) {
       this.logger.warn('ignored a malformed revocation message');
       return;
     }
-    wire.forEach((w) =>
-      this.apply({
-        kind: w.k,
-        subjectId: w.id,
-        notBefore: new Date(w.nb),
-        minTokenVersion: w.v ?? null,
-        keepUntil: new Date(w.ku),
-      }),
-    );
+    entries.forEach((entry) => this.apply(entry));
   }
 
   /**
@@ -271,19 +242,4 @@ export class RevocationService
     for (const [id, cut] of this.users)
       if (cut.keepUntil <= now) this.users.delete(id);
   }
-}
-
-/** Canonical (lower-case) UUIDs only, as the database returns them; a user cut-off needs its version. */
-function isWireEntry(value: unknown): value is WireEntry {
-  const w = value as Partial<WireEntry> | null;
-  return (
-    typeof w === 'object' &&
-    w !== null &&
-    (w.k === 'session' || w.k === 'user') &&
-    typeof w.id === 'string' &&
-    UUID.test(w.id) &&
-    Number.isFinite(w.nb) &&
-    Number.isFinite(w.ku) &&
-    (w.k === 'session' || (Number.isSafeInteger(w.v) && (w.v as number) >= 0))
-  );
 }
