@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { PassportModule } from '@nestjs/passport';
-import { authConfig } from 'src/config/auth.config';
+import { registrationConfig } from 'src/config/auth.config';
 import { KeysModule } from 'src/keys/keys.module';
 import { PasswordModule } from 'src/passwords/password.module';
 import { SessionsModule } from 'src/sessions/sessions.module';
@@ -15,7 +15,7 @@ import { LoginAttemptsService } from './login-attempts.service';
 
 @Module({
   imports: [
-    ConfigModule.forFeature(authConfig),
+    ConfigModule.forFeature(registrationConfig),
     ConfigModule.forFeature(loginAttemptsConfig),
     ThrottlingModule,
     PassportModule,

@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import type { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Principal } from 'src/access/principal';
 import { Role } from 'src/access/role.enum';
-import type { authConfig } from 'src/config/auth.config';
+import type { registrationConfig } from 'src/config/auth.config';
 import { DomainEvent } from 'src/events/domain-events';
 import { HashQueueFullError } from 'src/passwords/password.errors';
 import type { PasswordService } from 'src/passwords/password.service';
@@ -91,10 +91,10 @@ function setup(
     ),
   };
   const events = { emit: jest.fn(() => true) };
-  const config = {
+  const config: ConfigType<typeof registrationConfig> = {
     registration: options.registration ?? 'open',
     passwordMinLength: 8,
-  } as ConfigType<typeof authConfig>;
+  };
   const service = new AuthService(
     users as unknown as UsersService,
     sessions as unknown as SessionsService,

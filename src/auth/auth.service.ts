@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { RequestClient } from 'src/common/client-context.decorator';
 import { DomainValidationError } from 'src/common/domain-error';
-import { authConfig } from 'src/config/auth.config';
+import { registrationConfig } from 'src/config/auth.config';
 import { passwordLengthAllowed } from 'src/config/password-policy';
 import {
   DomainEvent,
@@ -43,8 +43,8 @@ export class AuthService {
     private readonly passwords: PasswordService,
     private readonly loginAttempts: LoginAttemptsService,
     private readonly events: EventEmitter2,
-    @Inject(authConfig.KEY)
-    private readonly config: ConfigType<typeof authConfig>,
+    @Inject(registrationConfig.KEY)
+    private readonly config: ConfigType<typeof registrationConfig>,
   ) {}
 
   async register(input: {

@@ -8,7 +8,7 @@ import {
 import type { ConfigType } from '@nestjs/config';
 import { sign, type Algorithm } from 'jsonwebtoken';
 import type { Principal } from 'src/access/principal';
-import type { authConfig } from 'src/config/auth.config';
+import type { tokensConfig } from 'src/config/auth.config';
 import type { RevocationService } from 'src/revocation/revocation.service';
 import type { AccessTokenClaims } from './access-token';
 import { AccessTokenVerifier } from './access-token-verifier';
@@ -119,7 +119,7 @@ describe(AccessTokenVerifier.name, () => {
         issuer: ISSUER,
         audience: AUDIENCE,
         clockToleranceSeconds: TOLERANCE,
-      } as ConfigType<typeof authConfig>,
+      } as ConfigType<typeof tokensConfig>,
     );
   });
 

@@ -5,7 +5,7 @@ import type { TokenFailure } from 'src/access/access.errors';
 import type { Principal } from 'src/access/principal';
 import type { Role } from 'src/access/role.enum';
 import { Clock } from 'src/common/clock';
-import { authConfig } from 'src/config/auth.config';
+import { tokensConfig } from 'src/config/auth.config';
 import { RevocationService } from 'src/revocation/revocation.service';
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from './access-token';
 import { SigningKeysService } from './signing-keys.service';
@@ -62,8 +62,8 @@ export class AccessTokenVerifier {
     private readonly keys: SigningKeysService,
     private readonly revocations: RevocationService,
     private readonly clock: Clock,
-    @Inject(authConfig.KEY)
-    private readonly config: ConfigType<typeof authConfig>,
+    @Inject(tokensConfig.KEY)
+    private readonly config: ConfigType<typeof tokensConfig>,
   ) {}
 
   /** The caller a raw access token stands for, or why it is refused. */

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { Clock } from 'src/common/clock';
-import { authConfig } from 'src/config/auth.config';
+import { tokensConfig } from 'src/config/auth.config';
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from './access-token';
 import { SigningKeysService } from './signing-keys.service';
 
@@ -30,8 +30,8 @@ export class AccessTokenService {
     private readonly jwt: JwtService,
     private readonly keys: SigningKeysService,
     private readonly clock: Clock,
-    @Inject(authConfig.KEY)
-    private readonly config: ConfigType<typeof authConfig>,
+    @Inject(tokensConfig.KEY)
+    private readonly config: ConfigType<typeof tokensConfig>,
   ) {}
 
   get ttlSeconds(): number {

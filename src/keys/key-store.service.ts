@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { authConfig } from 'src/config/auth.config';
+import { keysConfig } from 'src/config/auth.config';
 import { InvalidEnvironmentError } from 'src/config/env.schema';
 import { loadOrCreateDevSecret } from './dev-secret';
 import {
@@ -35,8 +35,8 @@ export class KeyStoreService {
 
   constructor(
     private readonly repository: SigningKeysRepository,
-    @Inject(authConfig.KEY)
-    private readonly config: ConfigType<typeof authConfig>,
+    @Inject(keysConfig.KEY)
+    private readonly config: ConfigType<typeof keysConfig>,
   ) {}
 
   private get algorithm(): AsymmetricAlgorithm {

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
-import { authConfig } from 'src/config/auth.config';
+import { keysConfig, tokensConfig } from 'src/config/auth.config';
 import { RevocationModule } from 'src/revocation/revocation.module';
 import { AccessTokenVerifier } from './access-token-verifier';
 import { AccessTokenService } from './access-token.service';
@@ -13,7 +13,8 @@ import { SigningKeysService } from './signing-keys.service';
 
 @Module({
   imports: [
-    ConfigModule.forFeature(authConfig),
+    ConfigModule.forFeature(keysConfig),
+    ConfigModule.forFeature(tokensConfig),
     JwtModule.register({}),
     RevocationModule,
   ],

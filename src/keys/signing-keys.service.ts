@@ -11,7 +11,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from 'src/common/clock';
 import { addInterval, deleteInterval } from 'src/common/timers';
-import { authConfig } from 'src/config/auth.config';
+import { keysConfig, tokensConfig } from 'src/config/auth.config';
 import { DomainEvent, type KeyRotatedEvent } from 'src/events/domain-events';
 import { RedisService } from 'src/redis/redis.module';
 import { type PublicJwk, publicJwkOf } from './key-crypto';
@@ -60,8 +60,10 @@ export class SigningKeysService
   private reloading?: Promise<void>;
 
   constructor(
-    @Inject(authConfig.KEY)
-    private readonly config: ConfigType<typeof authConfig>,
+    @Inject(keysConfig.KEY)
+    private readonly config: ConfigType<typeof keysConfig>,
+    @Inject(tokensConfig.KEY)
+    tokens: ConfigType<typeof tokensConfig>,
     private readonly store: KeyStoreService,
     private readonly redis: RedisService,
     private readonly clock: Clock,
@@ -69,7 +71,7 @@ export class SigningKeysService
     private readonly scheduler: SchedulerRegistry,
   ) {
     this.retentionSeconds =
-      config.accessTtlSeconds + config.clockToleranceSeconds;
+      tokens.accessTtlSeconds + tokens.clockToleranceSeconds;
     this.source =
       config.algorithm === 'HS256'
         ? 'secret'

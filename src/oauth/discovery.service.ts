@@ -1,20 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { authConfig } from 'src/config/auth.config';
+import { oauthConfig, tokensConfig } from 'src/config/auth.config';
 import type { AuthorizationServerMetadataDto } from 'src/keys/dto/authorization-server-metadata.dto';
 
 @Injectable()
 export class DiscoveryService {
   constructor(
-    @Inject(authConfig.KEY)
-    private readonly config: ConfigType<typeof authConfig>,
+    @Inject(oauthConfig.KEY)
+    private readonly config: ConfigType<typeof oauthConfig>,
+    @Inject(tokensConfig.KEY)
+    private readonly tokens: ConfigType<typeof tokensConfig>,
   ) {}
 
   /** Absolute URLs from PUBLIC_URL, so the document is right behind a proxy or on another host name. */
   metadata(): AuthorizationServerMetadataDto {
     const url = (path: string): string => `${this.config.publicUrl}${path}`;
     return {
-      issuer: this.config.issuer,
+      issuer: this.tokens.issuer,
       jwks_uri: url('/.well-known/jwks.json'),
       token_endpoint: url('/auth/login'),
       revocation_endpoint: url('/auth/revoke'),

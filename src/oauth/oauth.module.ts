@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { authConfig } from 'src/config/auth.config';
+import { oauthConfig, tokensConfig } from 'src/config/auth.config';
 import { KeysModule } from 'src/keys/keys.module';
 import { SessionsModule } from 'src/sessions/sessions.module';
 import { DiscoveryController } from './discovery.controller';
@@ -10,7 +10,12 @@ import { OAuthController } from './oauth.controller';
 import { OAuthService } from './oauth.service';
 
 @Module({
-  imports: [ConfigModule.forFeature(authConfig), KeysModule, SessionsModule],
+  imports: [
+    ConfigModule.forFeature(oauthConfig),
+    ConfigModule.forFeature(tokensConfig),
+    KeysModule,
+    SessionsModule,
+  ],
   controllers: [DiscoveryController, OAuthController],
   providers: [OAuthService, IntrospectionAuthGuard, DiscoveryService],
 })

@@ -1,7 +1,7 @@
 import { Test } from '@nestjs/testing';
 import type { Principal } from 'src/access/principal';
 import { Role } from 'src/access/role.enum';
-import { authConfig } from 'src/config/auth.config';
+import { oauthConfig, tokensConfig } from 'src/config/auth.config';
 import {
   AccessTokenVerifier,
   type AccessTokenFailure,
@@ -81,14 +81,16 @@ describe(OAuthService.name, () => {
           },
         },
         {
-          provide: authConfig.KEY,
+          provide: oauthConfig.KEY,
           useValue: {
-            issuer: ISSUER,
-            audience: AUDIENCE,
             get introspectionSecret() {
               return introspectionSecret;
             },
           },
+        },
+        {
+          provide: tokensConfig.KEY,
+          useValue: { issuer: ISSUER, audience: AUDIENCE },
         },
       ],
     }).compile();

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { authConfig } from 'src/config/auth.config';
+import { oauthConfig, tokensConfig } from 'src/config/auth.config';
 import type { Principal } from 'src/access/principal';
 import { Role } from 'src/access/role.enum';
 import { AccessTokenVerifier } from 'src/keys/access-token-verifier';
@@ -37,8 +37,10 @@ export class OAuthService {
   constructor(
     private readonly accessTokens: AccessTokenVerifier,
     private readonly sessions: SessionsService,
-    @Inject(authConfig.KEY)
-    private readonly config: ConfigType<typeof authConfig>,
+    @Inject(oauthConfig.KEY)
+    private readonly config: ConfigType<typeof oauthConfig>,
+    @Inject(tokensConfig.KEY)
+    private readonly tokens: ConfigType<typeof tokensConfig>,
   ) {}
 
   /**
@@ -130,8 +132,8 @@ export class OAuthService {
       roles: principal.roles,
       exp: principal.expiresAt,
       iat: principal.issuedAt,
-      iss: this.config.issuer,
-      aud: this.config.audience,
+      iss: this.tokens.issuer,
+      aud: this.tokens.audience,
       sid: principal.sessionId,
       jti: principal.tokenId,
       token_type: 'access_token',
@@ -150,8 +152,8 @@ export class OAuthService {
       roles: info.roles,
       exp: Math.floor(info.expiresAt.getTime() / 1000),
       iat: Math.floor(info.issuedAt.getTime() / 1000),
-      iss: this.config.issuer,
-      aud: this.config.audience,
+      iss: this.tokens.issuer,
+      aud: this.tokens.audience,
       sid: info.sessionId,
       token_type: 'refresh_token',
     };

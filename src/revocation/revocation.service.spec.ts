@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from 'src/common/clock';
-import type { authConfig } from 'src/config/auth.config';
+import type { tokensConfig } from 'src/config/auth.config';
 import type { RedisService } from 'src/redis/redis.module';
 import { RevocationService } from './revocation.service';
 import type {
@@ -98,7 +98,7 @@ function setup(
   const config = {
     accessTtlSeconds: ACCESS_TTL,
     clockToleranceSeconds: TOLERANCE,
-  } as ConfigType<typeof authConfig>;
+  } as ConfigType<typeof tokensConfig>;
   const service = new RevocationService(
     repository as unknown as RevocationsRepository,
     redis,

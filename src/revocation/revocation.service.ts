@@ -10,7 +10,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import type Redis from 'ioredis';
 import { Clock } from 'src/common/clock';
 import { addInterval, deleteInterval } from 'src/common/timers';
-import { authConfig } from 'src/config/auth.config';
+import { tokensConfig } from 'src/config/auth.config';
 import { RedisService } from 'src/redis/redis.module';
 import {
   decodeRevocations,
@@ -52,8 +52,8 @@ export class RevocationService
     private readonly repository: RevocationsRepository,
     private readonly redis: RedisService,
     private readonly clock: Clock,
-    @Inject(authConfig.KEY)
-    private readonly config: ConfigType<typeof authConfig>,
+    @Inject(tokensConfig.KEY)
+    private readonly config: ConfigType<typeof tokensConfig>,
     private readonly scheduler: SchedulerRegistry,
   ) {}
 

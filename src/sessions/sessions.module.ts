@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { authConfig } from 'src/config/auth.config';
 import { sessionConfig } from 'src/config/session.config';
 import { KeysModule } from 'src/keys/keys.module';
 import { RevocationModule } from 'src/revocation/revocation.module';
@@ -16,7 +15,6 @@ import { TokenPairIssuer } from './token-pair.issuer';
 @Module({
   imports: [
     ConfigModule.forFeature(sessionConfig),
-    ConfigModule.forFeature(authConfig),
     KeysModule,
     RevocationModule,
   ],
