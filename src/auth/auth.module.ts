@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { PassportModule } from '@nestjs/passport';
-import { registrationConfig } from 'src/config/auth.config';
+import { registrationConfig } from 'src/config/registration.config';
 import { KeysModule } from 'src/keys/keys.module';
 import { PasswordModule } from 'src/passwords/password.module';
 import { SessionsModule } from 'src/sessions/sessions.module';

@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import type { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Principal } from 'src/access/principal';
 import { Role } from 'src/access/role.enum';
-import type { registrationConfig } from 'src/config/auth.config';
+import type { registrationConfig } from 'src/config/registration.config';
 import { DomainEvent } from 'src/events/domain-events';
 import { HashQueueFullError } from 'src/passwords/password.errors';
 import type { PasswordService } from 'src/passwords/password.service';

@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { RequestClient } from 'src/common/client-context.decorator';
 import { DomainValidationError } from 'src/common/domain-error';
-import { registrationConfig } from 'src/config/auth.config';
+import { registrationConfig } from 'src/config/registration.config';
 import { passwordLengthAllowed } from 'src/config/password-policy';
 import {
   DomainEvent,

@@ -8,7 +8,7 @@ import {
 import type { ConfigType } from '@nestjs/config';
 import { sign, type Algorithm } from 'jsonwebtoken';
 import type { Principal } from 'src/access/principal';
-import type { tokensConfig } from 'src/config/auth.config';
+import type { tokensConfig } from 'src/config/tokens.config';
 import type { RevocationService } from 'src/revocation/revocation.service';
 import type { AccessTokenClaims } from './access-token';
 import { AccessTokenVerifier } from './access-token-verifier';

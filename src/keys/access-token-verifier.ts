@@ -5,7 +5,7 @@ import type { TokenFailure } from 'src/access/access.errors';
 import type { Principal } from 'src/access/principal';
 import type { Role } from 'src/access/role.enum';
 import { Clock } from 'src/common/clock';
-import { tokensConfig } from 'src/config/auth.config';
+import { tokensConfig } from 'src/config/tokens.config';
 import { RevocationService } from 'src/revocation/revocation.service';
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from './access-token';
 import { SigningKeysService } from './signing-keys.service';

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { Clock } from 'src/common/clock';
-import { tokensConfig } from 'src/config/auth.config';
+import { tokensConfig } from 'src/config/tokens.config';
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from './access-token';
 import { SigningKeysService } from './signing-keys.service';
 

@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { keysConfig } from 'src/config/auth.config';
+import { keysConfig } from 'src/config/keys.config';
 import { InvalidEnvironmentError } from 'src/config/env.schema';
 import { loadOrCreateDevSecret } from './dev-secret';
 import {

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
-import { keysConfig, tokensConfig } from 'src/config/auth.config';
+import { keysConfig } from 'src/config/keys.config';
+import { tokensConfig } from 'src/config/tokens.config';
 import { RevocationModule } from 'src/revocation/revocation.module';
 import { AccessTokenVerifier } from './access-token-verifier';
 import { AccessTokenService } from './access-token.service';

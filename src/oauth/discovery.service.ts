@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { oauthConfig, tokensConfig } from 'src/config/auth.config';
+import { oauthConfig } from 'src/config/oauth.config';
+import { tokensConfig } from 'src/config/tokens.config';
 import type { AuthorizationServerMetadataDto } from 'src/keys/dto/authorization-server-metadata.dto';
 
 @Injectable()

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { oauthConfig, tokensConfig } from 'src/config/auth.config';
+import { oauthConfig } from 'src/config/oauth.config';
+import { tokensConfig } from 'src/config/tokens.config';
 import { KeysModule } from 'src/keys/keys.module';
 import { SessionsModule } from 'src/sessions/sessions.module';
 import { DiscoveryController } from './discovery.controller';

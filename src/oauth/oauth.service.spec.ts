@@ -1,7 +1,8 @@
 import { Test } from '@nestjs/testing';
 import type { Principal } from 'src/access/principal';
 import { Role } from 'src/access/role.enum';
-import { oauthConfig, tokensConfig } from 'src/config/auth.config';
+import { oauthConfig } from 'src/config/oauth.config';
+import { tokensConfig } from 'src/config/tokens.config';
 import {
   AccessTokenVerifier,
   type AccessTokenFailure,

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { oauthConfig, tokensConfig } from 'src/config/auth.config';
+import { oauthConfig } from 'src/config/oauth.config';
+import { tokensConfig } from 'src/config/tokens.config';
 import type { Principal } from 'src/access/principal';
 import { Role } from 'src/access/role.enum';
 import { AccessTokenVerifier } from 'src/keys/access-token-verifier';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { tokensConfig } from 'src/config/auth.config';
+import { tokensConfig } from 'src/config/tokens.config';
 import { RevocationService } from './revocation.service';
 import { RevocationsRepository } from './revocations.repository';
 

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from 'src/common/clock';
-import type { tokensConfig } from 'src/config/auth.config';
+import type { tokensConfig } from 'src/config/tokens.config';
 import type { RedisService } from 'src/redis/redis.module';
 import { RevocationService } from './revocation.service';
 import type {

@@ -10,7 +10,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import type Redis from 'ioredis';
 import { Clock } from 'src/common/clock';
 import { addInterval, deleteInterval } from 'src/common/timers';
-import { tokensConfig } from 'src/config/auth.config';
+import { tokensConfig } from 'src/config/tokens.config';
 import { RedisService } from 'src/redis/redis.module';
 import {
   decodeRevocations,
