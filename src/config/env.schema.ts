@@ -10,6 +10,7 @@ import {
   optionalString,
   secretOf,
 } from './env-fields';
+import { checkEmail, emailEnvFields } from './email-env';
 import {
   PASSWORD_MAX,
   PASSWORD_MIN,
@@ -187,6 +188,8 @@ export const envSchema = z
       'expected an email address of at most 254 characters',
     ),
     ADMIN_PASSWORD: optionalString,
+
+    ...emailEnvFields,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
@@ -204,6 +207,7 @@ export const envSchema = z
     }
     checkSigningKeys(env, ctx);
     checkTrustProxy(env, ctx);
+    checkEmail(env, ctx);
     if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
       ctx.addIssue({
         code: 'custom',

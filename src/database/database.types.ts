@@ -8,3 +8,9 @@ import type * as schema from './schema';
 export type Database = NodePgDatabase<typeof schema>;
 
 export const DRIZZLE = Symbol('DRIZZLE');
+
+/** The database or a transaction on it: what a repository method that can run inside a caller's transaction takes. */
+export type DbExecutor = Pick<
+  Database,
+  'select' | 'insert' | 'update' | 'delete' | 'execute'
+>;

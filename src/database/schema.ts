@@ -33,6 +33,8 @@ export const users = pgTable(
      * keeps "tokens issued before the change are void" exact with whole-second `iat`.
      */
     tokenVersion: integer('token_version').notNull().default(0),
+    /** When the user proved they read mail at `email` (a verification link, a reset link or an email change); null: never. */
+    emailVerifiedAt: timestamptz('email_verified_at'),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
@@ -169,3 +171,66 @@ export const auditEvents = pgTable(
 );
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
+
+/**
+ * Single-use tokens sent by mail: a password reset, an email verification or an email change. Only the SHA-256 of
+ * the token is stored. `email` is the address the token was sent to (for a change: the new address, applied when
+ * the token is used). A token is spent by setting `used_at` in one conditional statement.
+ */
+export const emailTokens = pgTable(
+  'email_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', {
+      enum: ['password_reset', 'email_verify', 'email_change'],
+    }).notNull(),
+    tokenHash: text('token_hash').notNull(),
+    email: text('email').notNull(),
+    createdAt: timestamptz('created_at').notNull(),
+    expiresAt: timestamptz('expires_at').notNull(),
+    usedAt: timestamptz('used_at'),
+  },
+  (t) => [
+    uniqueIndex('email_tokens_token_hash_key').on(t.tokenHash),
+    index('email_tokens_user_id_idx').on(t.userId),
+    index('email_tokens_expires_at_idx').on(t.expiresAt),
+  ],
+);
+
+export type EmailTokenRow = typeof emailTokens.$inferSelect;
+
+/**
+ * Mail waiting to be sent, written in the same transaction as whatever it announces (a token, a changed
+ * password). Senders on any instance claim due rows with FOR UPDATE SKIP LOCKED by pushing `next_attempt_at`
+ * past the send timeout (a lease), so one mail is never sent twice. The bodies are cleared once the mail is sent
+ * or given up, so links do not outlive their delivery; the row itself is purged after MAIL_RETENTION.
+ */
+export const mailOutbox = pgTable(
+  'mail_outbox',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Which template: password_reset, email_verify, … (for logs and metrics; never the content). */
+    kind: text('kind').notNull(),
+    recipient: text('recipient').notNull(),
+    subject: text('subject').notNull(),
+    textBody: text('text_body'),
+    htmlBody: text('html_body'),
+    createdAt: timestamptz('created_at').notNull(),
+    nextAttemptAt: timestamptz('next_attempt_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    sentAt: timestamptz('sent_at'),
+    failedAt: timestamptz('failed_at'),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    index('mail_outbox_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.sentAt} is null and ${t.failedAt} is null`),
+    index('mail_outbox_created_at_idx').on(t.createdAt),
+  ],
+);
+
+export type MailOutboxRow = typeof mailOutbox.$inferSelect;

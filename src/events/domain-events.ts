@@ -21,6 +21,21 @@ export const DomainEvent = {
   LoggedOutAll: 'session.logged_out_all',
   /** A question rather than news: answered (through emitAsync) by sessions with the number of live sessions. */
   LiveSessionsCountRequested: 'sessions.count_requested',
+  PasswordResetRequested: 'password.reset_requested',
+  PasswordReset: 'password.reset',
+  EmailVerified: 'email.verified',
+  EmailChangeRequested: 'email.change_requested',
+  EmailChanged: 'email.changed',
+  /** A mail a flow wanted to send was dropped: the address had its MAIL_PER_ADDRESS_MAX for the window. */
+  MailSuppressed: 'mail.suppressed',
+  MailQueued: 'mail.queued',
+  MailSent: 'mail.sent',
+  /** A try failed and the mail will be tried again later. */
+  MailDeferred: 'mail.deferred',
+  /** The outbox gave up on a mail (refused for good, or too old); the row records why. */
+  MailFailed: 'mail.failed',
+  /** A question: answered (through emitAsync) by mail with the number of mails waiting in the outbox. */
+  MailPendingCountRequested: 'mail.pending_count_requested',
   KeyRotated: 'key.rotated',
   AccessTokenRefused: 'access_token.refused',
   HashQueueRejected: 'passwords.hash_queue_rejected',
@@ -142,4 +157,45 @@ export interface AccessTokenRefusedEvent {
 
 export interface AuditEventsDroppedEvent {
   count: number;
+}
+
+/** Who asked for a mail-bearing action: the user themself, an admin (actorId), or an anonymous caller. */
+export interface PasswordResetRequestedEvent {
+  userId: string;
+  actorId?: string;
+  client: EventClient;
+}
+
+export interface PasswordResetEvent {
+  userId: string;
+  client: EventClient;
+  /** Sessions ended by the reset. */
+  ended: number;
+}
+
+export interface EmailVerifiedEvent {
+  userId: string;
+  /** `link`: the user used a verification link; `admin`: set by an admin (actorId); `reset`: a reset link proved it. */
+  via: 'link' | 'admin' | 'reset';
+  actorId?: string;
+  client: EventClient;
+}
+
+export interface EmailChangeRequestedEvent {
+  userId: string;
+  client: EventClient;
+}
+
+export interface EmailChangedEvent {
+  userId: string;
+  client: EventClient;
+}
+
+export interface MailEvent {
+  /** The template (password_reset, email_verify, …); never an address or a body. */
+  kind: string;
+}
+
+export interface MailFailedEvent extends MailEvent {
+  reason: 'rejected' | 'expired';
 }
