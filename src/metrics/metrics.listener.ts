@@ -5,6 +5,8 @@ import {
   type AuditEventsDroppedEvent,
   DomainEvent,
   type LoginFailedEvent,
+  type MailEvent,
+  type MailFailedEvent,
   type RefreshRotatedEvent,
 } from 'src/events/domain-events';
 import { MetricsService } from './metrics.service';
@@ -62,5 +64,25 @@ export class MetricsListener {
   @OnEvent(DomainEvent.AuditWriteFailed)
   auditWriteFailed(): void {
     this.metrics.auditWriteFailed();
+  }
+
+  @OnEvent(DomainEvent.MailQueued)
+  mailQueued(event: MailEvent): void {
+    this.metrics.mail.queued(event.kind);
+  }
+
+  @OnEvent(DomainEvent.MailSent)
+  mailSent(event: MailEvent): void {
+    this.metrics.mail.sent(event.kind);
+  }
+
+  @OnEvent(DomainEvent.MailDeferred)
+  mailDeferred(event: MailEvent): void {
+    this.metrics.mail.deferred(event.kind);
+  }
+
+  @OnEvent(DomainEvent.MailFailed)
+  mailFailed(event: MailFailedEvent): void {
+    this.metrics.mail.failed(event);
   }
 }

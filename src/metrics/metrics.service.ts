@@ -9,6 +9,7 @@ import {
 } from 'prom-client';
 import { Clock } from 'src/common/clock';
 import { DomainEvent } from 'src/events/domain-events';
+import { MailMetrics } from './mail-metrics';
 import type { ScrapeView } from './metrics-access.service';
 import {
   LOGIN_OUTCOMES,
@@ -50,6 +51,8 @@ export class MetricsService {
   private readonly auditWriteFailures: Counter;
   private readonly rateLimitStoreFulls: Counter;
   private readonly hashQueueRejections: Counter;
+  /** The mail outbox's counters and pending gauge (mail-metrics.ts). */
+  readonly mail: MailMetrics;
   private activeSessions?: { value: number; at: number };
   private activeSessionsQuery?: Promise<number>;
 
@@ -118,6 +121,7 @@ export class MetricsService {
       help: 'Password hashes refused with 503 after waiting HASH_QUEUE_MAX_WAIT for a free slot',
       registers,
     });
+    this.mail = new MailMetrics(registers, events);
     const countActiveSessions = (): Promise<number> =>
       this.countActiveSessions();
     new Gauge({
