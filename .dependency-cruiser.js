@@ -7,11 +7,12 @@
  */
 const LAYERS = [
   ['auth'],
+  ['email'],
   ['oauth', 'users'],
   ['sessions'],
   ['keys'],
   ['audit', 'metrics', 'throttling', 'health'],
-  ['revocation'],
+  ['revocation', 'mail'],
   ['logging', 'access', 'redis', 'database', 'passwords'],
   ['config', 'common', 'events'],
 ];

@@ -12,9 +12,11 @@ import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { createValidationPipe } from './common/validation';
 import { parseEnv } from './config/env.schema';
 import { DatabaseModule } from './database/database.module';
+import { EmailModule } from './email/email.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { LoggingModule } from './logging/logging.module';
+import { MailModule } from './mail/mail.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { RedisModule } from './redis/redis.module';
@@ -41,10 +43,12 @@ import { UsersModule } from './users/users.module';
     MetricsModule,
     AuditModule,
     RedisModule,
+    MailModule,
     UsersModule,
     SessionsModule,
     KeysModule,
     OAuthModule,
+    EmailModule,
     AuthModule,
     HealthModule,
   ],

@@ -7,7 +7,10 @@ import {
   type OperationObject,
   SwaggerModule,
 } from '@nestjs/swagger';
-import { PUBLIC_EXTENSION } from './access/public.decorator';
+import {
+  BEARER_OPTIONAL_EXTENSION,
+  PUBLIC_EXTENSION,
+} from './access/public.decorator';
 import { problemResponse } from './common/api-problems.decorator';
 import { BASIC_SCHEME, BEARER_SCHEME } from './common/openapi-schemes';
 
@@ -27,6 +30,11 @@ export const OPENAPI_TAGS: ReadonlyArray<{
     name: 'auth',
     description:
       'Registration, login, token refresh, logout, the current user and their security events',
+  },
+  {
+    name: 'email',
+    description:
+      'Forgotten password, email verification and email change: the links a front end at APP_URL completes (docs/email.md)',
   },
   {
     name: 'sessions',
@@ -61,7 +69,13 @@ export const OPENAPI_OPERATION_ORDER: readonly string[] = [
   'logout',
   'getMe',
   'changePassword',
+  'changeEmail',
   'listMyEvents',
+  'forgotPassword',
+  'resetPassword',
+  'sendVerificationEmail',
+  'verifyEmail',
+  'confirmEmailChange',
   'listSessions',
   'revokeOtherSessions',
   'revokeSession',
@@ -73,6 +87,7 @@ export const OPENAPI_OPERATION_ORDER: readonly string[] = [
   'getUser',
   'updateUser',
   'deleteUser',
+  'sendPasswordReset',
   'listSigningKeys',
   'rotateSigningKey',
   'listAuditEvents',
@@ -116,7 +131,12 @@ function operationsOf(
  * its 401.
  */
 function applySecurity(op: OperationObject & Record<string, unknown>): void {
-  if (op[PUBLIC_EXTENSION]) {
+  if (op[BEARER_OPTIONAL_EXTENSION]) {
+    delete op[BEARER_OPTIONAL_EXTENSION];
+    delete op[PUBLIC_EXTENSION];
+    // With a token or without one (the empty requirement); a token that is sent is checked.
+    op.security = [{ [BEARER_SCHEME]: [] }, {}];
+  } else if (op[PUBLIC_EXTENSION]) {
     delete op[PUBLIC_EXTENSION];
     op.security = op.security?.length ? op.security : [];
   } else {

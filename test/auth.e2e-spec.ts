@@ -28,6 +28,7 @@ describe('auth (e2e)', () => {
       email: user.email,
       roles: ['user'],
       disabled: false,
+      email_verified: false,
       created_at: expect.any(String),
     });
     const login = await t

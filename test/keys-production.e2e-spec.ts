@@ -34,6 +34,8 @@ function start(env: Record<string, string>): {
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
+      // Mail is not what these tests are about; production would otherwise need SMTP_URL and APP_URL.
+      EMAIL_FEATURES: 'off',
       HOST: '127.0.0.1',
       PORT: String(PORT),
       DATABASE_URL: 'pglite://memory',

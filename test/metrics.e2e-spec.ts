@@ -316,7 +316,11 @@ describe('GET /metrics protection (e2e)', () => {
   });
 
   it('answers 403 to everyone in production when no token is set, loopback and forwarded clients alike', async () => {
-    const t = await createTestApp({ NODE_ENV: 'production', TRUST_PROXY: '1' });
+    const t = await createTestApp({
+      NODE_ENV: 'production',
+      TRUST_PROXY: '1',
+      EMAIL_FEATURES: 'off',
+    });
     try {
       // supertest connects over loopback; a reverse proxy on the same host does too.
       for (const forwarded of [undefined, '127.0.0.1', '203.0.113.9']) {

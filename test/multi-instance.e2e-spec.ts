@@ -59,6 +59,8 @@ describeWithServices(
         DATA_DIR: dataDir,
         RATE_LIMIT_MAX: '100000',
         NODE_ENV: 'production',
+        // Mail is not what these tests are about; production would otherwise need SMTP_URL and APP_URL.
+        EMAIL_FEATURES: 'off',
         LOG_LEVEL: 'warn',
       };
       // Both start at once against an empty database: the migration lock has to hold.

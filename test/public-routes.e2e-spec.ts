@@ -24,7 +24,15 @@ const PUBLIC_OPERATIONS = [
   'POST /auth/register',
   // RFC 7009 revocation: holding the token is the credential.
   'POST /auth/revoke',
-];
+  // Mail links: holding the token from the mail is the credential; asking for a link says nothing (always 202).
+  'POST /auth/email/change/confirm',
+  'POST /auth/email/verify',
+  'POST /auth/password/forgot',
+  'POST /auth/password/reset',
+].sort();
+
+/** Open without a token, but a token that is sent is checked (and serves its user): documented as either. */
+const BEARER_OPTIONAL = ['POST /auth/email/verify/send'];
 
 /** swagger-parser is ESM-only, which this CommonJS jest setup cannot load; validate in a child node instead. */
 async function validateOpenApi(document: unknown): Promise<string> {
@@ -165,7 +173,12 @@ describe('public routes and the OpenAPI document (e2e)', () => {
         .map((r) => r.key)
         .sort(),
     ).toEqual(
-      [...PUBLIC_OPERATIONS, ...UNDOCUMENTED_PUBLIC, ...OWN_CLIENT_AUTH].sort(),
+      [
+        ...PUBLIC_OPERATIONS,
+        ...UNDOCUMENTED_PUBLIC,
+        ...OWN_CLIENT_AUTH,
+        ...BEARER_OPTIONAL,
+      ].sort(),
     );
   });
 
@@ -182,7 +195,9 @@ describe('public routes and the OpenAPI document (e2e)', () => {
       document.components?.securitySchemes ?? {},
     )[0];
     const protectedOps = operations.filter(
-      (op) => !PUBLIC_OPERATIONS.includes(op.key),
+      (op) =>
+        !PUBLIC_OPERATIONS.includes(op.key) &&
+        !BEARER_OPTIONAL.includes(op.key),
     );
     expect(protectedOps.length).toBeGreaterThan(0);
     for (const op of protectedOps) {
@@ -193,8 +208,35 @@ describe('public routes and the OpenAPI document (e2e)', () => {
     }
   });
 
+  it('offers the bearer-optional operations with a token or without one', () => {
+    const schemeName = Object.keys(
+      document.components?.securitySchemes ?? {},
+    )[0];
+    for (const key of BEARER_OPTIONAL) {
+      const op = operations.find((o) => o.key === key);
+      expect(op?.operation.security).toEqual([{ [schemeName]: [] }, {}]);
+      expect(op?.operation.responses).toHaveProperty('401');
+    }
+  });
+
+  it('checks a token sent to a bearer-optional operation, and answers without one', async () => {
+    for (const key of BEARER_OPTIONAL) {
+      const [, path] = key.split(' ');
+      const bad = await t
+        .http()
+        .post(path)
+        .set('authorization', 'Bearer not.a.token')
+        .send({});
+      expect({ key, status: bad.status }).toEqual({ key, status: 401 });
+      const anonymous = await t.http().post(path).send({});
+      expect(anonymous.status).not.toBe(401);
+      expect(anonymous.status).toBeLessThan(500);
+    }
+  });
+
   it('does not leak the internal public marker into the document', () => {
     expect(JSON.stringify(document)).not.toContain('x-gatehouse-public');
+    expect(JSON.stringify(document)).not.toContain('x-gatehouse-bearer');
   });
 
   it('documents a 401 problem on every protected operation', () => {
@@ -210,7 +252,9 @@ describe('public routes and the OpenAPI document (e2e)', () => {
 
   it('answers 401 with a challenge on every protected operation without a token', async () => {
     const protectedOps = operations.filter(
-      (op) => !PUBLIC_OPERATIONS.includes(op.key),
+      (op) =>
+        !PUBLIC_OPERATIONS.includes(op.key) &&
+        !BEARER_OPTIONAL.includes(op.key),
     );
     for (const op of protectedOps) {
       const req = t.http()[op.method](concrete(op.path));

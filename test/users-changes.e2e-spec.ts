@@ -85,7 +85,8 @@ describe('users admin (e2e)', () => {
       expect(res.body.errors).toEqual([
         {
           field: 'roles',
-          message: 'at least one of roles, disabled is required',
+          message:
+            'at least one of roles, disabled, email_verified is required',
         },
       ]);
     });

@@ -108,6 +108,7 @@ describe('users admin (e2e)', () => {
         id: target,
         roles: ['user'],
         disabled: false,
+        email_verified: false,
       });
     });
 
@@ -154,6 +155,7 @@ describe('users admin (e2e)', () => {
         email: ADMIN.email,
         roles: ['user', 'admin'],
         disabled: false,
+        email_verified: false,
         created_at: expect.any(String),
       });
       expect(JSON.stringify(res.body)).not.toMatch(/argon2|password/i);
@@ -273,6 +275,7 @@ describe('users admin (e2e)', () => {
         email: user.email,
         roles: ['user'],
         disabled: false,
+        email_verified: false,
         created_at: expect.any(String),
       });
     });

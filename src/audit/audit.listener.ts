@@ -2,6 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import {
   DomainEvent,
+  type EmailChangedEvent,
+  type EmailChangeRequestedEvent,
+  type EmailVerifiedEvent,
+  type PasswordResetEvent,
+  type PasswordResetRequestedEvent,
   type KeyRotatedEvent,
   type LockoutEvent,
   type LoggedOutAllEvent,
@@ -139,6 +144,56 @@ export class AuditListener {
       type: 'key_rotated',
       actorId: event.actorId,
       details: { kid: event.kid, immediate: event.immediate },
+    });
+  }
+
+  /** Asked by the user (no actor) or sent by an admin (actorId); only recorded when a mail was written. */
+  @OnEvent(DomainEvent.PasswordResetRequested)
+  passwordResetRequested(event: PasswordResetRequestedEvent): void {
+    this.audit.record({
+      type: 'password_reset_requested',
+      userId: event.userId,
+      actorId: event.actorId,
+      client: event.client,
+    });
+  }
+
+  @OnEvent(DomainEvent.PasswordReset)
+  passwordReset(event: PasswordResetEvent): void {
+    this.audit.record({
+      type: 'password_reset',
+      userId: event.userId,
+      client: event.client,
+      details: { sessions_ended: event.ended },
+    });
+  }
+
+  @OnEvent(DomainEvent.EmailVerified)
+  emailVerified(event: EmailVerifiedEvent): void {
+    this.audit.record({
+      type: 'email_verified',
+      userId: event.userId,
+      actorId: event.actorId,
+      client: event.client,
+      details: { via: event.via },
+    });
+  }
+
+  @OnEvent(DomainEvent.EmailChangeRequested)
+  emailChangeRequested(event: EmailChangeRequestedEvent): void {
+    this.audit.record({
+      type: 'email_change_requested',
+      userId: event.userId,
+      client: event.client,
+    });
+  }
+
+  @OnEvent(DomainEvent.EmailChanged)
+  emailChanged(event: EmailChangedEvent): void {
+    this.audit.record({
+      type: 'email_changed',
+      userId: event.userId,
+      client: event.client,
     });
   }
 }

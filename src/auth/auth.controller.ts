@@ -1,5 +1,15 @@
-import { Body, Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
 import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Post,
+  Res,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import {
+  ApiAcceptedResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -17,6 +27,11 @@ import { AuthService } from './auth.service';
 import { CurrentUser } from 'src/access/current-user.decorator';
 import { Public } from 'src/access/public.decorator';
 import { ChangePasswordDto } from './dto/change-password.dto';
+import {
+  AcceptedResponseDto,
+  MAIL_ON_ITS_WAY,
+} from 'src/email/dto/accepted-response.dto';
+import { ChangeEmailDto } from 'src/email/dto/email-requests.dto';
 import { LoginDto } from './dto/login.dto';
 import { RefreshTokenDto } from './dto/refresh.dto';
 import { RegisterDto } from './dto/register.dto';
@@ -34,11 +49,23 @@ export class AuthController {
   @ApiOperation({
     operationId: 'register',
     summary: 'Create an account (role user)',
+    description:
+      'With AUTH_EMAIL_VERIFICATION=required: 202 with the same body for a new and a taken address (the owner of a taken one gets a mail instead), and the account can sign in once the address is verified.',
   })
   @ApiCreatedResponse({ type: UserResponseDto })
+  @ApiAcceptedResponse({
+    type: AcceptedResponseDto,
+    description: 'AUTH_EMAIL_VERIFICATION=required: check your mail',
+  })
   @ApiProblems(400, 403, 409, 413, 415, 503)
-  async register(@Body() body: RegisterDto): Promise<UserResponseDto> {
-    return UserResponseDto.from(await this.auth.register(body));
+  async register(
+    @Body() body: RegisterDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<UserResponseDto | AcceptedResponseDto> {
+    const user = await this.auth.register(body);
+    if (user) return UserResponseDto.from(user);
+    reply.status(202);
+    return AcceptedResponseDto.of(MAIL_ON_ITS_WAY);
   }
 
   @Public()
@@ -122,6 +149,34 @@ export class AuthController {
       body.current_password,
       body.new_password,
       client,
+    );
+  }
+
+  // Counted toward the account's lockout like a login, for the same reason as a password change.
+  @RateLimited()
+  @Post('email')
+  @HttpCode(202)
+  @ApiOperation({
+    operationId: 'changeEmail',
+    summary: 'Ask to change the email address (confirmed from the new one)',
+    description:
+      'Checks the current password, mails a link to the new address and a notice to the current one. The address changes only when the link is used (POST /auth/email/change/confirm); pending reset links are void afterwards.',
+  })
+  @ApiAcceptedResponse({ type: AcceptedResponseDto })
+  @ApiProblems(400, 401, 403, 404, 409, 503)
+  async changeEmail(
+    @CurrentUser() user: Principal,
+    @Body() body: ChangeEmailDto,
+    @ClientContext() client: RequestClient,
+  ): Promise<AcceptedResponseDto> {
+    await this.auth.requestEmailChange(
+      user,
+      body.new_email,
+      body.current_password,
+      client,
+    );
+    return AcceptedResponseDto.of(
+      'A confirmation link is on its way to the new address.',
     );
   }
 }

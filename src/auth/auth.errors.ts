@@ -19,3 +19,10 @@ export class WrongCurrentPasswordError extends DomainError {
     super('AUTH.WRONG_CURRENT_PASSWORD', 'The current password is incorrect.');
   }
 }
+
+/** Only after the right password, so it tells nothing to someone who does not know it. */
+export const emailNotVerifiedError = (): DomainError =>
+  new DomainError(
+    'AUTH.EMAIL_NOT_VERIFIED',
+    'Confirm your email address first: use the link we sent, or ask for a new one (POST /auth/email/verify/send).',
+  );

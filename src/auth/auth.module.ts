@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { PassportModule } from '@nestjs/passport';
+import { emailConfig } from 'src/config/email.config';
 import { registrationConfig } from 'src/config/registration.config';
+import { EmailModule } from 'src/email/email.module';
 import { KeysModule } from 'src/keys/keys.module';
 import { PasswordModule } from 'src/passwords/password.module';
 import { SessionsModule } from 'src/sessions/sessions.module';
@@ -16,6 +18,7 @@ import { LoginAttemptsService } from './login-attempts.service';
 @Module({
   imports: [
     ConfigModule.forFeature(registrationConfig),
+    ConfigModule.forFeature(emailConfig),
     ConfigModule.forFeature(loginAttemptsConfig),
     ThrottlingModule,
     PassportModule,
@@ -23,6 +26,7 @@ import { LoginAttemptsService } from './login-attempts.service';
     PasswordModule,
     UsersModule,
     SessionsModule,
+    EmailModule,
   ],
   controllers: [AuthController],
   providers: [AuthService, JwtStrategy, LoginAttemptsService],

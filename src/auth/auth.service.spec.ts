@@ -1,4 +1,6 @@
 import { Logger } from '@nestjs/common';
+import type { EmailService } from 'src/email/email.service';
+import type { emailConfig } from 'src/config/email.config';
 import type { ConfigType } from '@nestjs/config';
 import type { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Principal } from 'src/access/principal';
@@ -33,6 +35,7 @@ const ALICE: User = {
   email: 'alice@example.com',
   roles: [Role.User],
   disabled: false,
+  emailVerified: false,
   createdAt: new Date('2026-01-01T00:00:00Z'),
   updatedAt: new Date('2026-01-01T00:00:00Z'),
 };
@@ -50,6 +53,9 @@ function setup(
   options: {
     stored?: UserCredentials;
     registration?: 'open' | 'closed';
+    verification?: 'off' | 'optional' | 'required';
+    /** What users.findByEmail answers (registration with verification required). */
+    emailOwner?: User;
   } = {},
 ) {
   const stored =
@@ -63,6 +69,13 @@ function setup(
       Promise.resolve({ ...ALICE, ...input }),
     ),
     setPasswordHash: jest.fn(() => Promise.resolve()),
+    findByEmail: jest.fn(() => Promise.resolve(options.emailOwner)),
+  };
+  const email = {
+    accountCreated: jest.fn(() => Promise.resolve()),
+    accountAlreadyExists: jest.fn(),
+    passwordChanged: jest.fn(() => Promise.resolve()),
+    requestEmailChange: jest.fn(() => Promise.resolve()),
   };
   const sessions = {
     createSession: jest.fn(() =>
@@ -102,7 +115,11 @@ function setup(
     passwords as unknown as PasswordService,
     loginAttempts as unknown as LoginAttemptsService,
     events as unknown as EventEmitter2,
+    email as unknown as EmailService,
     config,
+    {
+      verification: options.verification ?? 'off',
+    } as ConfigType<typeof emailConfig>,
   );
   return {
     service,
@@ -112,6 +129,7 @@ function setup(
     loginAttempts,
     settled,
     events,
+    email,
   };
 }
 
@@ -127,6 +145,41 @@ describe(AuthService.name, () => {
   afterEach(() => jest.restoreAllMocks());
 
   describe('login', () => {
+    it('refuses an unverified account with 403 after the right password when verification is required', async () => {
+      const { service, sessions, settled, events } = setup({
+        verification: 'required',
+      });
+      await expect(
+        service.login({ username: 'alice', password: 'correct horse' }, CLIENT),
+      ).rejects.toMatchObject({ code: 'AUTH.EMAIL_NOT_VERIFIED' });
+      expect(sessions.createSession).not.toHaveBeenCalled();
+      // The right password is not a failure toward the lockout.
+      expect(settled).toEqual(['succeeded']);
+      expect(events.emit).toHaveBeenCalledWith(
+        ...loginFailed('email_unverified', ALICE.id),
+      );
+    });
+
+    it('still asks for the password first: a wrong one is the usual 401', async () => {
+      const { service } = setup({ verification: 'required' });
+      await expect(
+        service.login({ username: 'alice', password: 'wrong' }, CLIENT),
+      ).rejects.toMatchObject({ code: 'AUTH.INVALID_CREDENTIALS' });
+    });
+
+    it('lets a verified account in when verification is required', async () => {
+      const { service } = setup({
+        verification: 'required',
+        stored: {
+          user: { ...ALICE, emailVerified: true },
+          passwordHash: hashOf('correct horse'),
+        },
+      });
+      await expect(
+        service.login({ username: 'alice', password: 'correct horse' }, CLIENT),
+      ).resolves.toEqual(PAIR);
+    });
+
     it('starts a session, settles the reservation as a success and announces the login', async () => {
       const { service, sessions, settled, events } = setup();
       await expect(
@@ -265,14 +318,49 @@ describe(AuthService.name, () => {
         passwordHash: hashOf('long enough'),
       });
       expect(events.emit).toHaveBeenCalledWith(DomainEvent.UserCreated, {
-        userId: user.id,
+        userId: user!.id,
       });
+    });
+
+    it('answers a taken address like a new one when verification is required, and mails its owner', async () => {
+      const { service, users, email, passwords } = setup({
+        verification: 'required',
+        emailOwner: ALICE,
+      });
+      await expect(
+        service.register({
+          username: 'mallory',
+          email: 'ALICE@example.com',
+          password: 'long enough',
+        }),
+      ).resolves.toBeUndefined();
+      // Hashed all the same, so both answers cost the same time.
+      expect(passwords.hash).toHaveBeenCalledWith('long enough');
+      expect(users.create).not.toHaveBeenCalled();
+      expect(email.accountAlreadyExists).toHaveBeenCalledWith(
+        'ALICE@example.com',
+      );
+    });
+
+    it('creates a new account but answers without it when verification is required, and mails a link', async () => {
+      const { service, users, email } = setup({ verification: 'required' });
+      await expect(
+        service.register({
+          username: 'bob',
+          email: 'bob@example.com',
+          password: 'long enough',
+        }),
+      ).resolves.toBeUndefined();
+      expect(users.create).toHaveBeenCalled();
+      expect(email.accountCreated).toHaveBeenCalledWith(
+        expect.objectContaining({ username: 'bob' }),
+      );
     });
   });
 
   describe('changePassword', () => {
-    it('stores the new hash, ends every other session and announces the change', async () => {
-      const { service, users, sessions, settled, events } = setup();
+    it('stores the new hash, voids pending reset links, ends every other session and announces the change', async () => {
+      const { service, users, sessions, settled, events, email } = setup();
       await service.changePassword(
         PRINCIPAL,
         'correct horse',
@@ -283,6 +371,7 @@ describe(AuthService.name, () => {
         ALICE.id,
         hashOf('battery staple'),
       );
+      expect(email.passwordChanged).toHaveBeenCalledWith(ALICE.id);
       expect(sessions.revokeAllSessions).toHaveBeenCalledWith(
         ALICE.id,
         'password_changed',

@@ -3,7 +3,9 @@ import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { RequestClient } from 'src/common/client-context.decorator';
 import { DomainValidationError } from 'src/common/domain-error';
+import { emailConfig } from 'src/config/email.config';
 import { registrationConfig } from 'src/config/registration.config';
+import { EmailService } from 'src/email/email.service';
 import { passwordLengthAllowed } from 'src/config/password-policy';
 import {
   DomainEvent,
@@ -23,6 +25,7 @@ import { SessionsService } from 'src/sessions/sessions.service';
 import type { User } from 'src/users/user';
 import { UsersService } from 'src/users/users.service';
 import {
+  emailNotVerifiedError,
   invalidCredentialsError,
   registrationClosedError,
   userGoneError,
@@ -43,18 +46,32 @@ export class AuthService {
     private readonly passwords: PasswordService,
     private readonly loginAttempts: LoginAttemptsService,
     private readonly events: EventEmitter2,
+    private readonly email: EmailService,
     @Inject(registrationConfig.KEY)
     private readonly config: ConfigType<typeof registrationConfig>,
+    @Inject(emailConfig.KEY)
+    private readonly emailSettings: ConfigType<typeof emailConfig>,
   ) {}
 
+  /**
+   * Creates the account and, when verification is on, mails a verification link. With verification required
+   * the answer is undefined (the caller answers 202) both for a new address and for a taken one, whose owner gets
+   * a "you already have an account" mail instead: registration then does not tell who has an account. The hash
+   * is computed in both cases so the two take the same time.
+   */
   async register(input: {
     username: string;
     email: string;
     password: string;
-  }): Promise<User> {
+  }): Promise<User | undefined> {
     if (this.config.registration === 'closed') throw registrationClosedError();
     this.checkPasswordPolicy('password', input.password);
     const passwordHash = await this.passwords.hash(input.password);
+    const required = this.emailSettings.verification === 'required';
+    if (required && (await this.users.findByEmail(input.email))) {
+      this.email.accountAlreadyExists(input.email);
+      return undefined;
+    }
     const user = await this.users.create({
       username: input.username,
       email: input.email,
@@ -64,7 +81,15 @@ export class AuthService {
     this.events.emit(DomainEvent.UserCreated, {
       userId: user.id,
     } satisfies UserCreatedEvent);
-    return user;
+    // The account exists either way: a failed mail write is logged, and the user can ask for a new link.
+    await this.email.accountCreated(user).catch((error: Error) =>
+      this.logger.error({
+        event: 'verification_mail_failed',
+        userId: user.id,
+        err: error,
+      }),
+    );
+    return required ? undefined : user;
   }
 
   async login(
@@ -103,6 +128,15 @@ export class AuthService {
         client,
       );
       throw invalidCredentialsError();
+    }
+    if (
+      this.emailSettings.verification === 'required' &&
+      !credentials.user.emailVerified
+    ) {
+      // The right password: not a failure toward the lockout.
+      await attempt.succeeded();
+      this.loginFailed('email_unverified', credentials.user.id, client);
+      throw emailNotVerifiedError();
     }
     // Stored only if the account is still enabled and still has the password just checked: a disable or a
     // password change that landed while this login waited for its hash wins.
@@ -164,6 +198,7 @@ export class AuthService {
       throw error;
     });
     await this.users.setPasswordHash(principal.userId, passwordHash);
+    await this.email.passwordChanged(principal.userId);
     await this.sessions.revokeAllSessions(
       principal.userId,
       'password_changed',
@@ -177,6 +212,21 @@ export class AuthService {
   }
 
   /**
+   * Asks to move the account to `newEmail`: the current password is checked like a login attempt (so a stolen
+   * access token cannot redirect the account's mail), then a link goes to the new address and a notice to the
+   * current one. The change applies when the new address confirms.
+   */
+  async requestEmailChange(
+    principal: Principal,
+    newEmail: string,
+    currentPassword: string,
+    client: RequestClient,
+  ): Promise<void> {
+    await this.checkCurrentPassword(principal, currentPassword);
+    await this.email.requestEmailChange(principal.userId, newEmail, client);
+  }
+
+  /**
    * Checks the current password as a login attempt (same per-account lockout, reserved before the hash), so a
    * stolen access token is no way to guess the password online; resolves to the new password's hash.
    */
@@ -187,6 +237,15 @@ export class AuthService {
   ): Promise<string> {
     // First, so that a request the policy refuses costs no hash and no attempt.
     this.checkPasswordPolicy('new_password', newPassword);
+    await this.checkCurrentPassword(principal, currentPassword);
+    return this.passwords.hash(newPassword);
+  }
+
+  /** The current password, checked as a login attempt: same per-account lockout, reserved before the hash. */
+  private async checkCurrentPassword(
+    principal: Principal,
+    currentPassword: string,
+  ): Promise<void> {
     const credentials = await this.users.findCredentialsById(principal.userId);
     if (!credentials) throw userGoneError();
     const attempt = await this.loginAttempts.begin({
@@ -207,7 +266,6 @@ export class AuthService {
       throw new WrongCurrentPasswordError();
     }
     await attempt.succeeded();
-    return this.passwords.hash(newPassword);
   }
 
   /** Announced with the reason; the submitted login and password are never part of it. */

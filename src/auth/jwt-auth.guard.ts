@@ -5,13 +5,17 @@ import { RouteMetadata } from 'src/common/route-metadata';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DomainEvent } from 'src/events/domain-events';
 import { InvalidAccessTokenError } from 'src/access/access.errors';
-import { IS_PUBLIC_KEY } from 'src/access/public.decorator';
+import {
+  IS_BEARER_OPTIONAL_KEY,
+  IS_PUBLIC_KEY,
+} from 'src/access/public.decorator';
 import type { Principal } from 'src/access/principal';
 
 /** Global guard: every route needs a valid bearer token unless it (or its controller) is @Public(). */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
   private readonly isPublic: RouteMetadata<boolean>;
+  private readonly isBearerOptional: RouteMetadata<boolean>;
 
   constructor(
     reflector: Reflector,
@@ -19,10 +23,22 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   ) {
     super();
     this.isPublic = new RouteMetadata(reflector, IS_PUBLIC_KEY);
+    this.isBearerOptional = new RouteMetadata(
+      reflector,
+      IS_BEARER_OPTIONAL_KEY,
+    );
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    if (this.isPublic.get(context)) return true;
+    if (this.isPublic.get(context)) {
+      const sentBearer =
+        this.isBearerOptional.get(context) &&
+        context
+          .switchToHttp()
+          .getRequest<{ headers: Record<string, unknown> }>().headers
+          .authorization !== undefined;
+      if (!sentBearer) return true;
+    }
     return super.canActivate(context) as Promise<boolean>;
   }
 

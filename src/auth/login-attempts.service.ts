@@ -10,7 +10,12 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from 'src/common/clock';
 import { addInterval, deleteInterval } from 'src/common/timers';
-import { DomainEvent, type LockoutEvent } from 'src/events/domain-events';
+import { OnEvent } from '@nestjs/event-emitter';
+import {
+  DomainEvent,
+  type LockoutEvent,
+  type PasswordResetEvent,
+} from 'src/events/domain-events';
 import { RedisService } from 'src/redis/redis.module';
 import { loginAttemptsConfig } from 'src/config/login-attempts.config';
 import { TooManyLoginAttemptsError } from './login-attempts.errors';
@@ -104,6 +109,15 @@ export class LoginAttemptsService
       failed: () => settle('failure'),
       abandoned: () => settle('release'),
     };
+  }
+
+  /**
+   * A password reset proves the user reads the account's mail: the failures and any lockout of the account are
+   * forgotten (on every instance, through Redis when configured), so the new password works at once.
+   */
+  @OnEvent(DomainEvent.PasswordReset, { suppressErrors: false })
+  async passwordReset(event: PasswordResetEvent): Promise<void> {
+    await this.apply(`account:${event.userId}`, 'success');
   }
 
   /**

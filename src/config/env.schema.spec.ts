@@ -1,6 +1,11 @@
 import { InvalidEnvironmentError, parseEnv } from './env.schema';
 
 const SECRET_32 = 'a'.repeat(32);
+/** What production needs for mail while EMAIL_FEATURES=on (the default). */
+const MAIL_PRODUCTION = {
+  SMTP_URL: 'smtp://mail.example.com:587',
+  APP_URL: 'https://app.example.com',
+};
 
 /** The error parseEnv throws for `env`, checked to be one readable line. */
 function failure(env: NodeJS.ProcessEnv): string {
@@ -150,13 +155,21 @@ describe(parseEnv.name, () => {
     it('counts bytes, not characters: 11 three-byte characters are enough', () => {
       const secret = '€'.repeat(11);
       expect(
-        parseEnv({ NODE_ENV: 'production', JWT_SECRET: secret }).JWT_SECRET,
+        parseEnv({
+          ...MAIL_PRODUCTION,
+          NODE_ENV: 'production',
+          JWT_SECRET: secret,
+        }).JWT_SECRET,
       ).toBe(secret);
     });
 
     it('accepts 32 bytes in production', () => {
       expect(
-        parseEnv({ NODE_ENV: 'production', JWT_SECRET: SECRET_32 }).JWT_SECRET,
+        parseEnv({
+          ...MAIL_PRODUCTION,
+          NODE_ENV: 'production',
+          JWT_SECRET: SECRET_32,
+        }).JWT_SECRET,
       ).toBe(SECRET_32);
     });
 
@@ -257,7 +270,11 @@ describe(parseEnv.name, () => {
   it.each([['true'], ['0.0.0.0/0'], ['10.0.0.2, ::/0']])(
     'refuses TRUST_PROXY=%s in production: it would trust every hop',
     (value) => {
-      const production = { NODE_ENV: 'production', JWT_SECRET: SECRET_32 };
+      const production = {
+        ...MAIL_PRODUCTION,
+        NODE_ENV: 'production',
+        JWT_SECRET: SECRET_32,
+      };
       expect(failure({ ...production, TRUST_PROXY: value })).toMatch(
         /^Invalid configuration: TRUST_PROXY: trusting every hop lets any client choose its own address/,
       );
@@ -268,7 +285,11 @@ describe(parseEnv.name, () => {
   it.each([['1'], ['10.0.0.2'], ['10.0.0.0/8, 192.0.2.7']])(
     'accepts TRUST_PROXY=%s (a hop count or proxy addresses) in production',
     (value) => {
-      const production = { NODE_ENV: 'production', JWT_SECRET: SECRET_32 };
+      const production = {
+        ...MAIL_PRODUCTION,
+        NODE_ENV: 'production',
+        JWT_SECRET: SECRET_32,
+      };
       expect(parseEnv({ ...production, TRUST_PROXY: value }).TRUST_PROXY).toBe(
         value,
       );
@@ -309,5 +330,52 @@ describe(parseEnv.name, () => {
       if (saved === undefined) delete process.env.JWT_ISSUER;
       else process.env.JWT_ISSUER = saved;
     }
+  });
+
+  describe('mail', () => {
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: SECRET_32,
+    };
+
+    it('needs SMTP_URL and APP_URL in production while email features are on, naming each', () => {
+      const message = failure(production);
+      expect(message).toMatch(/SMTP_URL: required in production/);
+      expect(message).toMatch(/APP_URL: required in production/);
+      expect(parseEnv({ ...production, ...MAIL_PRODUCTION }).SMTP_URL).toBe(
+        MAIL_PRODUCTION.SMTP_URL,
+      );
+    });
+
+    it('needs no SMTP server with EMAIL_FEATURES=off, or outside production', () => {
+      expect(
+        parseEnv({ ...production, EMAIL_FEATURES: 'off' }).EMAIL_FEATURES,
+      ).toBe('off');
+      expect(parseEnv({}).SMTP_URL).toBeUndefined();
+    });
+
+    it('refuses email verification without email features', () => {
+      expect(
+        failure({ EMAIL_FEATURES: 'off', AUTH_EMAIL_VERIFICATION: 'required' }),
+      ).toMatch(/AUTH_EMAIL_VERIFICATION: needs EMAIL_FEATURES=on/);
+    });
+
+    it.each([
+      ['SMTP_URL', 'http://mail.example.com'],
+      ['SMTP_URL', 'mail.example.com:25'],
+      ['APP_URL', 'https://app.example.com/#x'],
+      ['MAIL_FROM', 'Gatehouse <a@b.c>\r\nBcc: victim@example.com'],
+      ['PRODUCT_NAME', 'Gate\nhouse'],
+    ])('refuses %s=%j', (key, value) => {
+      expect(failure({ [key]: value })).toMatch(new RegExp(`${key}: `));
+    });
+
+    it('keeps the retry base below its ceiling', () => {
+      expect(
+        failure({ MAIL_RETRY_BASE: '1h', MAIL_RETRY_MAX_DELAY: '1m' }),
+      ).toMatch(
+        /MAIL_RETRY_BASE: must not be longer than MAIL_RETRY_MAX_DELAY/,
+      );
+    });
   });
 });

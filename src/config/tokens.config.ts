@@ -9,5 +9,6 @@ export const tokensConfig = registerAs('tokens', () => {
     issuer: env.JWT_ISSUER,
     audience: env.JWT_AUDIENCE,
     clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE,
+    emailVerifiedClaim: env.AUTH_EMAIL_VERIFICATION !== 'off',
   };
 });

@@ -57,7 +57,9 @@ export type LoginFailureReason =
   | 'disabled'
   | 'locked_out'
   /** The password was right, but the account was disabled, deleted or its password changed before the session was stored. */
-  | 'account_changed';
+  | 'account_changed'
+  /** The password was right, but AUTH_EMAIL_VERIFICATION=required and the address is not verified yet. */
+  | 'email_unverified';
 
 /**
  * Why a password change was refused: the current password was wrong, the account was locked, the new password broke

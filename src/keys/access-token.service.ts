@@ -12,6 +12,8 @@ export interface AccessTokenSubject {
   username: string;
   roles: string[];
   tokenVersion: number;
+  /** Signed as `email_verified` when AUTH_EMAIL_VERIFICATION is not off. */
+  emailVerified: boolean;
   sessionId: string;
   /** The session's absolute end: no access token outlives its session. */
   sessionExpiresAt: Date;
@@ -55,6 +57,9 @@ export class AccessTokenService {
       username: subject.username,
       roles: subject.roles,
       token_version: subject.tokenVersion,
+      ...(this.config.emailVerifiedClaim && {
+        email_verified: subject.emailVerified,
+      }),
     };
     const key = this.keys.currentKey();
     const token = this.jwt.sign(claims, {

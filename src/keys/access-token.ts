@@ -15,6 +15,8 @@ export interface AccessTokenClaims {
    * set refuses tokens below the new version: exact where a cut-off by `iat` (whole seconds) could not be.
    */
   token_version: number;
+  /** Present when AUTH_EMAIL_VERIFICATION is optional or required (OpenID Connect's claim name). */
+  email_verified?: boolean;
 }
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';

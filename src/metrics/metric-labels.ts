@@ -14,6 +14,7 @@ export const LOGIN_OUTCOMES: readonly LoginOutcome[] = [
   'disabled',
   'locked_out',
   'account_changed',
+  'email_unverified',
 ];
 
 /** `rotated`: a new pair; `grace`: a concurrent duplicate answered with the same pair; `reuse`: session ended. */

@@ -59,6 +59,7 @@ function lookup(
       username: 'alice',
       roles: ['user'],
       tokenVersion: 0,
+      emailVerified: false,
       disabled: false,
     },
     ...overrides,
@@ -244,6 +245,7 @@ describe(RefreshRotationService.name, () => {
         username: 'alice',
         roles: ['admin'],
         tokenVersion: 1,
+        emailVerified: false,
         disabled: false,
       },
     });
@@ -290,6 +292,7 @@ describe(RefreshRotationService.name, () => {
           username: 'a',
           roles: [],
           tokenVersion: 0,
+          emailVerified: false,
           disabled: true,
         },
       }),

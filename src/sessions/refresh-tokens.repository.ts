@@ -32,7 +32,8 @@ export class RefreshTokensRepository {
     const result = await this.db.execute(sql`
       select rt.id as token_id, rt.consumed_at, rt.successor,
              s.id, s.user_id, s.created_at, s.last_used_at, s.idle_expires_at, s.expires_at, s.revoked_at, s.user_agent, s.ip,
-             u.username, u.roles, u.disabled, u.token_version
+             u.username, u.roles, u.disabled, u.token_version,
+             u.email_verified_at is not null as email_verified
       from refresh_tokens rt
       join sessions s on s.id = rt.session_id
       join users u on u.id = s.user_id

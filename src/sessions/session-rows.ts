@@ -6,6 +6,7 @@ export interface SessionOwnerRow {
   username: string;
   roles: string[];
   tokenVersion: number;
+  emailVerified: boolean;
 }
 
 export function toOwner(
@@ -17,6 +18,7 @@ export function toOwner(
     username: row.username as string,
     roles: parseTextArray(row.roles),
     tokenVersion: Number(row.token_version),
+    emailVerified: row.email_verified === true || row.email_verified === 't',
   };
 }
 

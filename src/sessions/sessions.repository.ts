@@ -56,7 +56,7 @@ export class SessionsRepository {
         : sql`password_hash = ${verifiedPasswordHash}`;
     const result = await this.db.execute(sql`
       with owner as (
-        select id, username, roles, token_version from ${users}
+        select id, username, roles, token_version, email_verified_at is not null as email_verified from ${users}
         where id = ${session.userId} and not disabled and ${passwordUnchanged}
         for share
       ), created as (
@@ -69,7 +69,7 @@ export class SessionsRepository {
         insert into ${refreshTokens} (session_id, token_hash, created_at)
         select id, ${tokenHash}, ${session.createdAt.toISOString()} from created
       )
-      select username, roles, token_version from owner`);
+      select username, roles, token_version, email_verified from owner`);
     const row = result.rows[0];
     return row && toOwner(session.userId, row);
   }

@@ -21,6 +21,7 @@ export class TokenPairIssuer {
       username: owner.username,
       roles: owner.roles,
       tokenVersion: owner.tokenVersion,
+      emailVerified: owner.emailVerified,
       sessionId: session.id,
       sessionExpiresAt: session.expiresAt,
     });

@@ -6,6 +6,7 @@ import { DomainEvent } from 'src/events/domain-events';
 import { RedisService } from 'src/redis/redis.module';
 import { FailoverThrottlerStorage } from './failover-throttler.storage';
 import { IpRateLimitGuard } from './ip-rate-limit.guard';
+import { QuotaService } from './quota.service';
 import { throttlingConfig } from 'src/config/throttling.config';
 
 /**
@@ -37,7 +38,7 @@ import { throttlingConfig } from 'src/config/throttling.config';
       }),
     }),
   ],
-  providers: [IpRateLimitGuard],
-  exports: [IpRateLimitGuard],
+  providers: [IpRateLimitGuard, QuotaService],
+  exports: [IpRateLimitGuard, QuotaService],
 })
 export class ThrottlingModule {}

@@ -7,6 +7,8 @@ export interface User {
   email: string;
   roles: Role[];
   disabled: boolean;
+  /** The user proved they read mail at `email` (a verification or reset link, an email change, or an admin said so). */
+  emailVerified: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { EventEmitter2 } from '@nestjs/event-emitter';
 import { Role } from 'src/access/role.enum';
+import { Clock } from 'src/common/clock';
 import { CanonicalUuidPipe } from 'src/common/uuid-param';
 import { DomainEvent } from 'src/events/domain-events';
 import type { RevocationService } from 'src/revocation/revocation.service';
@@ -19,6 +20,7 @@ function user(overrides: Partial<User> = {}): User {
     email: 'alice@example.com',
     roles: [Role.User],
     disabled: false,
+    emailVerified: false,
     createdAt: new Date('2026-01-01T00:00:00Z'),
     updatedAt: new Date('2026-01-01T00:00:00Z'),
     ...overrides,
@@ -60,6 +62,7 @@ function setup(stored: User | null = user()) {
     revocations as unknown as RevocationService,
     events as unknown as EventEmitter2,
     profiles as unknown as UserProfileCache,
+    new Clock(),
   );
   return { service, repository, revocations, events, profiles };
 }

@@ -1,9 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Role } from 'src/access/role.enum';
+import { Clock } from 'src/common/clock';
 import {
   DomainEvent,
   type UserDeletedEvent,
+  type EmailVerifiedEvent,
   type UserDisabledEvent,
   type UserRoleChangedEvent,
 } from 'src/events/domain-events';
@@ -23,6 +25,7 @@ export interface UserPage {
 export interface UserUpdate {
   roles?: Role[];
   disabled?: boolean;
+  email_verified?: boolean;
 }
 
 const sameRoles = (a: Role[], b: Role[]): boolean =>
@@ -42,6 +45,7 @@ export class UsersAdminService {
     private readonly revocations: RevocationService,
     private readonly events: EventEmitter2,
     private readonly profiles: UserProfileCache,
+    private readonly clock: Clock,
   ) {}
 
   async listUsers(query: {
@@ -76,10 +80,15 @@ export class UsersAdminService {
       if (changes.roles && !changes.roles.includes(Role.Admin))
         throw selfLockoutError('demote');
     }
-    const result = await this.repository.updateStanding(id, {
-      roles: changes.roles,
-      disabled: changes.disabled,
-    });
+    const result = await this.repository.updateStanding(
+      id,
+      {
+        roles: changes.roles,
+        disabled: changes.disabled,
+        emailVerified: changes.email_verified,
+      },
+      this.clock.now(),
+    );
     if (!result) throw userNotFoundError();
     const { before, after } = result;
     this.profiles.forget(after.id);
@@ -88,6 +97,13 @@ export class UsersAdminService {
     const disabledNow = after.disabled && !before.disabled;
     if (rolesChanged || disabledNow)
       await this.revocations.revokeUserTokens(after.id, result.tokenVersion);
+    if (after.emailVerified && !before.emailVerified)
+      this.events.emit(DomainEvent.EmailVerified, {
+        userId: after.id,
+        via: 'admin',
+        actorId,
+        client: {},
+      } satisfies EmailVerifiedEvent);
     if (rolesChanged)
       this.events.emit(DomainEvent.UserRoleChanged, {
         userId: after.id,

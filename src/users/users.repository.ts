@@ -14,6 +14,7 @@ function toUser(row: UserRow): User {
     email: row.email,
     roles: row.roles as Role[],
     disabled: row.disabled,
+    emailVerified: row.emailVerifiedAt !== null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -29,6 +30,7 @@ export interface NewUser {
 export interface UserChanges {
   roles?: Role[];
   disabled?: boolean;
+  emailVerified?: boolean;
   passwordHash?: string;
 }
 
@@ -134,6 +136,16 @@ export class UsersRepository {
     return row && { user: toUser(row), passwordHash: row.passwordHash };
   }
 
+  /** Case-insensitive, like the unique index on lower(email). */
+  async findByEmail(email: string): Promise<User | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(users)
+      .where(sql`lower(${users.email}) = ${email.toLowerCase()}`)
+      .limit(1);
+    return row && toUser(row);
+  }
+
   async findCredentialsById(id: string): Promise<UserCredentials | undefined> {
     const [row] = await this.db
       .select()
@@ -167,7 +179,10 @@ export class UsersRepository {
     return { items: rows.map(toUser), total: Number(total) };
   }
 
-  async update(id: string, changes: UserChanges): Promise<User | undefined> {
+  async update(
+    id: string,
+    changes: Pick<UserChanges, 'passwordHash'>,
+  ): Promise<User | undefined> {
     const [row] = await this.db
       .update(users)
       .set({ ...changes, updatedAt: new Date() })
@@ -183,7 +198,8 @@ export class UsersRepository {
    */
   async updateStanding(
     id: string,
-    changes: Pick<UserChanges, 'roles' | 'disabled'>,
+    changes: Pick<UserChanges, 'roles' | 'disabled' | 'emailVerified'>,
+    now: Date,
   ): Promise<{ before: User; after: User; tokenVersion: number } | undefined> {
     return this.db.transaction(async (tx) => {
       const [before] = await tx
@@ -200,9 +216,15 @@ export class UsersRepository {
         .set({
           roles: changes.roles,
           disabled: changes.disabled,
+          emailVerifiedAt:
+            changes.emailVerified === undefined
+              ? undefined
+              : changes.emailVerified
+                ? (before.emailVerifiedAt ?? now)
+                : null,
           tokenVersion:
             before.tokenVersion + (rolesChanged || disabledNow ? 1 : 0),
-          updatedAt: new Date(),
+          updatedAt: now,
         })
         .where(eq(users.id, id))
         .returning();

@@ -27,6 +27,15 @@ export class UsersService {
     return this.repository.findCredentialsByLogin(login);
   }
 
+  findByEmail(email: string): Promise<User | undefined> {
+    return this.repository.findByEmail(email);
+  }
+
+  /** Called by whoever changed the row outside this module (email flows), so GET /auth/me reads it afresh. */
+  profileChanged(id: string): void {
+    this.profiles.forget(id);
+  }
+
   findCredentialsById(id: string): Promise<UserCredentials | undefined> {
     return this.repository.findCredentialsById(id);
   }

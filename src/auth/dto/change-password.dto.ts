@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString } from 'class-validator';
 import { PASSWORD_MAX, PASSWORD_MIN } from 'src/config/password-policy';
-import { IsPasswordLength } from './password-length.validator';
+import { IsPasswordLength } from 'src/passwords/password-length.validator';
 
 export class ChangePasswordDto {
   @ApiProperty({

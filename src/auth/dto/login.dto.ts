@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { PASSWORD_MAX } from 'src/config/password-policy';
-import { IsPasswordLength } from './password-length.validator';
+import { IsPasswordLength } from 'src/passwords/password-length.validator';
 
 export class LoginDto {
   @ApiProperty({

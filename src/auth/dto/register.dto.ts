@@ -8,7 +8,7 @@ import {
   MaxLength,
 } from 'class-validator';
 import { PASSWORD_MAX, PASSWORD_MIN } from 'src/config/password-policy';
-import { IsPasswordLength } from './password-length.validator';
+import { IsPasswordLength } from 'src/passwords/password-length.validator';
 
 export class RegisterDto {
   @ApiProperty({

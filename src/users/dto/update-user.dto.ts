@@ -11,7 +11,7 @@ import {
 } from 'class-validator';
 import { Role } from 'src/access/role.enum';
 
-const CHANGEABLE = ['roles', 'disabled'] as const;
+const CHANGEABLE = ['roles', 'disabled', 'email_verified'] as const;
 
 /** Fails when the body carries none of the fields, so an empty PATCH is a 400 rather than a silent no-op. */
 function RequiresOneOf(fields: readonly string[]): PropertyDecorator {
@@ -40,7 +40,8 @@ export class UpdateUserDto {
   // Checked even when absent if `disabled` is absent too, to report the empty body.
   @ValidateIf(
     (dto: UpdateUserDto) =>
-      dto.roles !== undefined || dto.disabled === undefined,
+      dto.roles !== undefined ||
+      (dto.disabled === undefined && dto.email_verified === undefined),
   )
   @RequiresOneOf(CHANGEABLE)
   @IsArray()
@@ -60,4 +61,13 @@ export class UpdateUserDto {
   @IsOptional()
   @IsBoolean()
   disabled?: boolean;
+
+  @ApiPropertyOptional({
+    example: true,
+    description:
+      'Marks the email address as verified (true) or not (false), e.g. after checking it another way.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  email_verified?: boolean;
 }

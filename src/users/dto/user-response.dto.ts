@@ -21,6 +21,13 @@ export class UserResponseDto {
   @ApiProperty({ example: false })
   disabled: boolean;
 
+  @ApiProperty({
+    example: true,
+    description:
+      'The user proved they read mail at this address (a verification or reset link, a confirmed change, or an admin).',
+  })
+  email_verified: boolean;
+
   @ApiProperty({ format: 'date-time' })
   created_at: string;
 
@@ -31,6 +38,7 @@ export class UserResponseDto {
       email: user.email,
       roles: user.roles,
       disabled: user.disabled,
+      email_verified: user.emailVerified,
       created_at: user.createdAt.toISOString(),
     };
   }

@@ -1,0 +1,464 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { createHash } from 'node:crypto';
+import type { RequestClient } from 'src/common/client-context.decorator';
+import { Clock } from 'src/common/clock';
+import { DomainValidationError } from 'src/common/domain-error';
+import { emailConfig } from 'src/config/email.config';
+import { passwordLengthAllowed } from 'src/config/password-policy';
+import { registrationConfig } from 'src/config/registration.config';
+import type { DbExecutor } from 'src/database/database.types';
+import {
+  DomainEvent,
+  type EmailChangedEvent,
+  type EmailChangeRequestedEvent,
+  type EmailVerifiedEvent,
+  type MailEvent,
+  type PasswordResetEvent,
+  type PasswordResetRequestedEvent,
+} from 'src/events/domain-events';
+import { MailOutbox } from 'src/mail/mail-outbox.service';
+import type { OutgoingMail } from 'src/mail/outgoing-mail';
+import { PasswordService } from 'src/passwords/password.service';
+import { SessionsService } from 'src/sessions/sessions.service';
+import { QuotaService } from 'src/throttling/quota.service';
+import type { User } from 'src/users/user';
+import { userNotFoundError } from 'src/users/users.errors';
+import { UsersService } from 'src/users/users.service';
+import { BackgroundWork } from './background-work';
+import {
+  emailFeaturesOffError,
+  emailInUseError,
+  emailUnchangedError,
+  invalidEmailTokenError,
+} from './email.errors';
+import {
+  type EmailTokenPurpose,
+  generateEmailToken,
+  hashEmailToken,
+  isWellFormedEmailToken,
+} from './email-token';
+import {
+  EmailTokensRepository,
+  type UsableEmailToken,
+} from './email-tokens.repository';
+import { type MailContext, mailTemplates } from './mail-templates';
+
+/**
+ * The flows that prove or recover an email address: forgotten password, verification, email change. Every
+ * token is single-use and spent in the same transaction as the change it authorises; every mail is written to
+ * the outbox in the same transaction as its token and sent after the response.
+ */
+@Injectable()
+export class EmailService implements OnModuleDestroy {
+  private readonly logger = new Logger(EmailService.name);
+  private readonly background = new BackgroundWork(this.logger);
+  private readonly mail: MailContext;
+
+  constructor(
+    private readonly tokens: EmailTokensRepository,
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly passwords: PasswordService,
+    private readonly outbox: MailOutbox,
+    private readonly quota: QuotaService,
+    private readonly events: EventEmitter2,
+    private readonly clock: Clock,
+    @Inject(emailConfig.KEY)
+    private readonly config: ConfigType<typeof emailConfig>,
+    @Inject(registrationConfig.KEY)
+    private readonly registration: ConfigType<typeof registrationConfig>,
+  ) {
+    this.mail = { productName: config.productName, appUrl: config.appUrl };
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.background.settled();
+  }
+
+  /** For tests and shutdown: resolves when the mail work started by earlier requests has been written. */
+  settled(): Promise<void> {
+    return this.background.settled();
+  }
+
+  /**
+   * Answers at once, the same way for every address: the lookup, the token and the mail happen after the
+   * response, so neither the answer nor its timing tells whether an account exists.
+   */
+  requestPasswordReset(email: string, client: RequestClient): void {
+    this.ensureEnabled();
+    this.background.start('password_reset_request', async () => {
+      const user = await this.users.findByEmail(email);
+      if (!user || user.disabled) return;
+      if (await this.sendPasswordReset(user, true))
+        this.events.emit(DomainEvent.PasswordResetRequested, {
+          userId: user.id,
+          client,
+        } satisfies PasswordResetRequestedEvent);
+    });
+  }
+
+  /** An admin sends a reset link to a user (no per-address limit: the admin asked on purpose). */
+  async sendPasswordResetFor(
+    actorId: string,
+    userId: string,
+    client: RequestClient,
+  ): Promise<void> {
+    this.ensureEnabled();
+    const user = await this.users.findProfile(userId);
+    if (!user) throw userNotFoundError();
+    if (user.disabled)
+      throw new DomainValidationError(
+        'id',
+        'the account is disabled: enable it first, a reset link would not work',
+      );
+    await this.sendPasswordReset(user, false);
+    this.events.emit(DomainEvent.PasswordResetRequested, {
+      userId: user.id,
+      actorId,
+      client,
+    } satisfies PasswordResetRequestedEvent);
+  }
+
+  /**
+   * Checks the token (well-formed, then one lookup of its hash), then the new password against the policy, and only
+   * then hashes it: a guess costs no hash, and a refused password leaves the token usable. The token is spent in
+   * the transaction that sets the password, so two requests with one token make one change. Afterwards every
+   * session ends, every other pending token is void, and the lockout is lifted (by the listeners of PasswordReset).
+   */
+  async resetPassword(
+    token: string,
+    newPassword: string,
+    client: RequestClient,
+  ): Promise<void> {
+    this.ensureEnabled();
+    const found = await this.findUsable(token, 'password_reset');
+    if (
+      !passwordLengthAllowed(newPassword, this.registration.passwordMinLength)
+    )
+      throw new DomainValidationError(
+        'new_password',
+        `new_password must be at least ${this.registration.passwordMinLength} characters`,
+      );
+    const passwordHash = await this.passwords.hash(newPassword);
+    const now = this.clock.now();
+    const account = await this.tokens.transaction(async (tx) => {
+      if (!(await this.tokens.claim(tx, found.id, now)))
+        throw invalidEmailTokenError();
+      const changed = await this.tokens.resetPassword(
+        tx,
+        found.userId,
+        passwordHash,
+        found.email,
+        now,
+      );
+      if (!changed) throw invalidEmailTokenError();
+      await this.tokens.voidPending(tx, found.userId, now);
+      await this.outbox.enqueueIn(
+        tx,
+        [
+          mailTemplates.passwordResetNotice(
+            this.mail,
+            changed.email,
+            changed.username,
+          ),
+        ],
+        now,
+      );
+      return changed;
+    });
+    this.outbox.kick();
+    this.users.profileChanged(found.userId);
+    const ended = await this.sessions.revokeAllSessions(
+      found.userId,
+      'password_reset',
+    );
+    await this.events.emitAsync(DomainEvent.PasswordReset, {
+      userId: found.userId,
+      client,
+      ended,
+    } satisfies PasswordResetEvent);
+    if (!account.wasVerified && sameAddress(account.email, found.email))
+      this.events.emit(DomainEvent.EmailVerified, {
+        userId: found.userId,
+        via: 'reset',
+        client,
+      } satisfies EmailVerifiedEvent);
+  }
+
+  /** A password change elsewhere (POST /auth/password) voids the reset links still in flight. */
+  async passwordChanged(userId: string): Promise<void> {
+    if (!this.config.enabled) return;
+    const now = this.clock.now();
+    await this.tokens.transaction((tx) =>
+      this.tokens.voidPending(tx, userId, now, 'password_reset'),
+    );
+  }
+
+  /** Sends a verification link to a new account when verification is on (within the per-address limit). */
+  async accountCreated(user: User): Promise<void> {
+    if (!this.config.enabled || this.config.verification === 'off') return;
+    await this.sendVerification(user);
+  }
+
+  /**
+   * Registration with a taken address, when verification is required: the caller answers as for a new address,
+   * and the owner gets a "you already have an account" mail instead, after the response.
+   */
+  accountAlreadyExists(email: string): void {
+    this.background.start('account_exists_notice', async () => {
+      const user = await this.users.findByEmail(email);
+      if (!user || user.disabled) return;
+      await this.sendLimited(user.email, () => [
+        mailTemplates.accountExists(this.mail, user.email, user.username),
+      ]);
+    });
+  }
+
+  /** The signed-in user asks for a (new) verification link; answered like the public form. */
+  requestVerificationFor(userId: string): void {
+    this.ensureEnabled();
+    this.background.start('verification_request', async () => {
+      const user = await this.users.findProfile(userId);
+      if (user && !user.disabled && !user.emailVerified)
+        await this.sendVerification(user);
+    });
+  }
+
+  /** The public form: the same answer whether or not the address has an account, or is verified already. */
+  requestVerification(email: string): void {
+    this.ensureEnabled();
+    this.background.start('verification_request', async () => {
+      const user = await this.users.findByEmail(email);
+      if (user && !user.disabled && !user.emailVerified)
+        await this.sendVerification(user);
+    });
+  }
+
+  /** Spends a verification token: valid only while the account still has the address the link was sent to. */
+  async verifyEmail(token: string, client: RequestClient): Promise<void> {
+    this.ensureEnabled();
+    const found = await this.findUsable(token, 'email_verify');
+    const now = this.clock.now();
+    const account = await this.tokens.transaction(async (tx) => {
+      if (!(await this.tokens.claim(tx, found.id, now)))
+        throw invalidEmailTokenError();
+      const verified = await this.tokens.markVerified(
+        tx,
+        found.userId,
+        found.email,
+        now,
+      );
+      if (!verified) throw invalidEmailTokenError();
+      await this.tokens.voidPending(tx, found.userId, now, 'email_verify');
+      return verified;
+    });
+    this.users.profileChanged(found.userId);
+    if (!account.wasVerified)
+      this.events.emit(DomainEvent.EmailVerified, {
+        userId: found.userId,
+        via: 'link',
+        client,
+      } satisfies EmailVerifiedEvent);
+  }
+
+  /**
+   * After the caller checked the current password: a link to the new address (the change waits for it) and a
+   * notice to the current one. Earlier change requests of the user are void.
+   */
+  async requestEmailChange(
+    userId: string,
+    newEmail: string,
+    client: RequestClient,
+  ): Promise<void> {
+    this.ensureEnabled();
+    const user = await this.users.findProfile(userId);
+    if (!user) throw userNotFoundError();
+    if (sameAddress(user.email, newEmail)) throw emailUnchangedError();
+    const holder = await this.users.findByEmail(newEmail);
+    if (holder) throw emailInUseError();
+    await this.sendLimited(
+      newEmail,
+      (tx, now) =>
+        this.issueToken(tx, now, user.id, 'email_change', newEmail).then(
+          (token) => [
+            mailTemplates.emailChange(
+              this.mail,
+              newEmail,
+              user.username,
+              token,
+              this.config.verifyTtlSeconds,
+            ),
+            mailTemplates.emailChangeNotice(
+              this.mail,
+              user.email,
+              user.username,
+              newEmail,
+            ),
+          ],
+        ),
+      (tx, now) => this.tokens.voidPending(tx, user.id, now, 'email_change'),
+    );
+    this.events.emit(DomainEvent.EmailChangeRequested, {
+      userId,
+      client,
+    } satisfies EmailChangeRequestedEvent);
+  }
+
+  /**
+   * Spends a change token: the account moves to the new address (verified, since the link was opened from it),
+   * unless another account took it meanwhile (409, the token stays unspent). Every other pending token is void.
+   */
+  async confirmEmailChange(
+    token: string,
+    client: RequestClient,
+  ): Promise<void> {
+    this.ensureEnabled();
+    const found = await this.findUsable(token, 'email_change');
+    const now = this.clock.now();
+    await this.tokens.transaction(async (tx) => {
+      if (!(await this.tokens.claim(tx, found.id, now)))
+        throw invalidEmailTokenError();
+      const changed = await this.tokens.changeEmail(
+        tx,
+        found.userId,
+        found.email,
+        now,
+      );
+      if (changed === 'taken') throw emailInUseError();
+      if (!changed) throw invalidEmailTokenError();
+      await this.tokens.voidPending(tx, found.userId, now);
+    });
+    this.users.profileChanged(found.userId);
+    this.events.emit(DomainEvent.EmailChanged, {
+      userId: found.userId,
+      client,
+    } satisfies EmailChangedEvent);
+  }
+
+  private async sendPasswordReset(
+    user: User,
+    limited: boolean,
+  ): Promise<boolean> {
+    const compose = (tx: DbExecutor, now: Date) =>
+      this.issueToken(tx, now, user.id, 'password_reset', user.email).then(
+        (token) => [
+          mailTemplates.passwordReset(
+            this.mail,
+            user.email,
+            user.username,
+            token,
+            this.config.resetTtlSeconds,
+          ),
+        ],
+      );
+    if (limited) return this.sendLimited(user.email, compose);
+    await this.write(compose);
+    return true;
+  }
+
+  private sendVerification(user: User): Promise<boolean> {
+    return this.sendLimited(user.email, (tx, now) =>
+      this.issueToken(tx, now, user.id, 'email_verify', user.email).then(
+        (token) => [
+          mailTemplates.emailVerification(
+            this.mail,
+            user.email,
+            user.username,
+            token,
+            this.config.verifyTtlSeconds,
+          ),
+        ],
+      ),
+    );
+  }
+
+  /**
+   * Writes the mails (and whatever `before` changes) in one transaction, unless the address already had
+   * MAIL_PER_ADDRESS_MAX mails in the window: then nothing is written and the caller's answer does not change.
+   */
+  private async sendLimited(
+    address: string,
+    compose: (
+      tx: DbExecutor,
+      now: Date,
+    ) => Promise<OutgoingMail[]> | OutgoingMail[],
+    before?: (tx: DbExecutor, now: Date) => Promise<void>,
+  ): Promise<boolean> {
+    const key = `mail:${createHash('sha256').update(address.toLowerCase()).digest('hex')}`;
+    const allowed = await this.quota.take(
+      key,
+      this.config.perAddressMax,
+      this.config.perAddressWindowSeconds,
+    );
+    if (!allowed) {
+      this.events.emit(DomainEvent.MailSuppressed, {
+        kind: 'per_address_limit',
+      } satisfies MailEvent);
+      return false;
+    }
+    await this.write(compose, before);
+    return true;
+  }
+
+  private async write(
+    compose: (
+      tx: DbExecutor,
+      now: Date,
+    ) => Promise<OutgoingMail[]> | OutgoingMail[],
+    before?: (tx: DbExecutor, now: Date) => Promise<void>,
+  ): Promise<void> {
+    const now = this.clock.now();
+    await this.tokens.transaction(async (tx) => {
+      if (before) await before(tx, now);
+      await this.outbox.enqueueIn(tx, await compose(tx, now), now);
+    });
+    this.outbox.kick();
+  }
+
+  private async issueToken(
+    tx: DbExecutor,
+    now: Date,
+    userId: string,
+    purpose: EmailTokenPurpose,
+    email: string,
+  ): Promise<string> {
+    const token = generateEmailToken();
+    const ttl =
+      purpose === 'password_reset'
+        ? this.config.resetTtlSeconds
+        : this.config.verifyTtlSeconds;
+    await this.tokens.insert(tx, {
+      userId,
+      purpose,
+      tokenHash: hashEmailToken(token),
+      email,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + ttl * 1000),
+    });
+    return token;
+  }
+
+  private async findUsable(
+    token: string,
+    purpose: EmailTokenPurpose,
+  ): Promise<UsableEmailToken> {
+    if (!isWellFormedEmailToken(token)) throw invalidEmailTokenError();
+    const found = await this.tokens.findUsable(
+      hashEmailToken(token),
+      purpose,
+      this.clock.now(),
+    );
+    if (!found) throw invalidEmailTokenError();
+    return found;
+  }
+
+  private ensureEnabled(): void {
+    if (!this.config.enabled) throw emailFeaturesOffError();
+  }
+}
+
+function sameAddress(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
