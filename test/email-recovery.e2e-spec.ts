@@ -1,18 +1,22 @@
 import { AuditService } from 'src/audit/audit.service';
 import { EmailService } from 'src/email/email.service';
+import { MailOutbox } from 'src/mail/mail-outbox.service';
 import { adminEvents } from './audit-helpers';
 import { UsersService } from 'src/users/users.service';
 import { createAppWithAdmin, loginAdmin } from './helpers/admin';
 import { expectProblem } from './helpers/http';
 import { bearer } from './helpers/http';
 import { claimsOf } from './helpers/jwt';
+import { until } from './helpers/eventually';
 import {
+  closedPort,
   startSmtpServer,
   tokenFrom,
   type ReceivedMail,
   type TestSmtp,
 } from './helpers/smtp';
 import {
+  createTestApp,
   login,
   newUser,
   registerAndLogin,
@@ -434,5 +438,47 @@ describe('password reset by email (e2e)', () => {
       400,
       'VALIDATION_FAILED',
     );
+  });
+});
+
+describe('password reset while the SMTP server is down (e2e)', () => {
+  it('answers 202 at once, keeps the mail, and delivers it once the server is back', async () => {
+    const port = await closedPort();
+    const t = await createTestApp({
+      SMTP_URL: `smtp://127.0.0.1:${port}`,
+      APP_URL,
+      SMTP_TIMEOUT: '2s',
+      MAIL_POLL_INTERVAL: '1s',
+      MAIL_RETRY_BASE: '1s',
+      MAIL_RETRY_MAX_DELAY: '1s',
+    });
+    let smtp: TestSmtp | undefined;
+    try {
+      const { user } = await registerAndLogin(t, newUser('outage'));
+      await t
+        .http()
+        .post('/auth/password/forgot')
+        .send({ email: user.email })
+        .expect(202);
+      await t.get(EmailService).settled();
+      const outbox = t.get(MailOutbox);
+      await until(
+        'the mail waits in the outbox',
+        async () => (await outbox.pendingCount()) === 1,
+      );
+      smtp = await startSmtpServer(port);
+      const token = tokenFrom(await smtp.nextMail(user.email, 15_000));
+      await t
+        .http()
+        .post('/auth/password/reset')
+        .send({ token, new_password: 'set after the outage' })
+        .expect(204);
+      expect(
+        smtp.mailsTo(user.email).filter((m) => /#token=/.test(m.text)),
+      ).toHaveLength(1);
+    } finally {
+      await t.close();
+      await smtp?.close();
+    }
   });
 });
