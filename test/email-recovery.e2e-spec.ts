@@ -327,6 +327,8 @@ describe('password reset by email (e2e)', () => {
     for (let i = 0; i < 5; i += 1) await forgot(user.email).expect(202);
     await settle();
     expect(smtp.mailsTo(user.email)).toHaveLength(3);
+    const metrics = await t.http().get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^gatehouse_mail_suppressed_total 2$/m);
   });
 
   it('records the request and the reset in the audit trail', async () => {

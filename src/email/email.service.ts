@@ -14,7 +14,6 @@ import {
   type EmailChangedEvent,
   type EmailChangeRequestedEvent,
   type EmailVerifiedEvent,
-  type MailEvent,
   type PasswordResetEvent,
   type PasswordResetRequestedEvent,
 } from 'src/events/domain-events';
@@ -393,9 +392,7 @@ export class EmailService implements OnModuleDestroy {
       this.config.perAddressWindowSeconds,
     );
     if (!allowed) {
-      this.events.emit(DomainEvent.MailSuppressed, {
-        kind: 'per_address_limit',
-      } satisfies MailEvent);
+      this.events.emit(DomainEvent.MailSuppressed);
       return false;
     }
     await this.write(compose, before);

@@ -26,7 +26,7 @@ export const DomainEvent = {
   EmailVerified: 'email.verified',
   EmailChangeRequested: 'email.change_requested',
   EmailChanged: 'email.changed',
-  /** A mail a flow wanted to send was dropped: the address had its MAIL_PER_ADDRESS_MAX for the window. */
+  /** A mail a flow wanted to send was not written: the address had its MAIL_PER_ADDRESS_MAX for the window (no payload). */
   MailSuppressed: 'mail.suppressed',
   MailQueued: 'mail.queued',
   MailSent: 'mail.sent',

@@ -13,6 +13,7 @@ export class MailMetrics {
   private readonly sentTotal: Counter<'kind'>;
   private readonly deferredTotal: Counter<'kind'>;
   private readonly failedTotal: Counter<'kind' | 'reason'>;
+  private readonly suppressedTotal: Counter;
   private pendingQuery?: Promise<number>;
 
   constructor(registers: Registry[], events: EventEmitter2) {
@@ -40,6 +41,11 @@ export class MailMetrics {
       labelNames: ['kind', 'reason'],
       registers,
     });
+    this.suppressedTotal = new Counter({
+      name: 'gatehouse_mail_suppressed_total',
+      help: 'Mails not written because their address had MAIL_PER_ADDRESS_MAX mails in the window',
+      registers,
+    });
     const pending = (): Promise<number> => this.pending(events);
     new Gauge({
       name: 'gatehouse_mail_outbox_pending',
@@ -61,6 +67,10 @@ export class MailMetrics {
 
   deferred(kind: string): void {
     this.deferredTotal.inc({ kind });
+  }
+
+  suppressed(): void {
+    this.suppressedTotal.inc();
   }
 
   failed(event: MailFailedEvent): void {

@@ -81,6 +81,11 @@ export class MetricsListener {
     this.metrics.mail.deferred(event.kind);
   }
 
+  @OnEvent(DomainEvent.MailSuppressed)
+  mailSuppressed(): void {
+    this.metrics.mail.suppressed();
+  }
+
   @OnEvent(DomainEvent.MailFailed)
   mailFailed(event: MailFailedEvent): void {
     this.metrics.mail.failed(event);
