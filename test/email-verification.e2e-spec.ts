@@ -272,3 +272,32 @@ describe('EMAIL_FEATURES=off (e2e)', () => {
     );
   });
 });
+
+describe('rate limits on the public email routes (e2e)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ RATE_LIMIT_MAX: '2' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it.each([
+    ['/auth/password/forgot', { email: 'someone@example.com' }],
+    ['/auth/password/reset', { token: 'A'.repeat(43), new_password: 'x' }],
+    ['/auth/email/verify/send', { email: 'someone@example.com' }],
+    ['/auth/email/verify', { token: 'A'.repeat(43) }],
+    ['/auth/email/change/confirm', { token: 'A'.repeat(43) }],
+  ])('limits POST %s per client address', async (path, body) => {
+    for (let i = 0; i < 2; i += 1) {
+      const res = await t.http().post(path).send(body);
+      expect(res.status).not.toBe(429);
+    }
+    const limited = expectProblem(
+      await t.http().post(path).send(body),
+      429,
+      'RATE_LIMITED',
+    );
+    expect(limited.status).toBe(429);
+  });
+});
