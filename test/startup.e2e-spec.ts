@@ -147,6 +147,25 @@ describe('starting dist/main.js (e2e)', () => {
     expect(readdirSync(dataDir)).toEqual([]);
   });
 
+  it('refuses to start in production with email features on and no SMTP server, in one line naming SMTP_URL', async () => {
+    const server = startServer({
+      NODE_ENV: 'production',
+      PORT: '4110',
+      DATA_DIR: dataDir,
+      JWT_SECRET: 'a-production-secret-that-is-long-enough-0000',
+      APP_URL: 'https://app.example.com',
+    });
+    const { code } = await server.exited;
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    const lines = errorLines(server.output().stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/SMTP_URL: required in production/);
+    expect(lines[0]).not.toMatch(/JWT_SECRET/);
+    // No mail folder either: production never writes mail to files.
+    expect(readdirSync(dataDir)).toEqual([]);
+  });
+
   it('refuses a production JWT_SECRET shorter than 32 bytes without echoing it', async () => {
     const secret = 'short-secret-value';
     const server = startServer({
