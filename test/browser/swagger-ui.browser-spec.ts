@@ -1,12 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,19 +11,16 @@ import {
   type Page,
 } from 'playwright-core';
 import { ensureBuilt } from '../helpers/spawn-app';
+import {
+  CHROMIUM,
+  chromiumMissing,
+  execute,
+  FLAGS,
+  operation,
+  shownRequestBody,
+} from './browser-helpers';
 
 const ROOT = join(__dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const PORT = 4601;
 const BASE = `http://127.0.0.1:${PORT}`;
 const SCREENSHOT = join(ROOT, 'test', 'artifacts', 'swagger-final.png');
@@ -42,7 +33,6 @@ const VERSION = (
 // Starting the built app and chromium on a shared CI machine takes far longer than Jest's 5 s default.
 jest.setTimeout(180_000);
 
-const chromiumMissing = !existsSync(CHROMIUM);
 if (chromiumMissing) {
   console.warn(
     `Skipping the Swagger UI browser test: ${CHROMIUM} is missing. Install Debian's chromium ` +
@@ -116,51 +106,6 @@ async function stopApp(app: RunningApp | undefined): Promise<void> {
   const timer = setTimeout(() => app.child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
-}
-
-interface ShownResponse {
-  status: number;
-  body: string;
-}
-
-function operation(page: Page, tag: string, operationId: string): Locator {
-  return page.locator(`#operations-${tag}-${operationId}`);
-}
-
-/** Expands an operation, presses "Try it out" (once) and "Execute", and reads the response Swagger UI shows. */
-async function execute(
-  page: Page,
-  tag: string,
-  operationId: string,
-): Promise<ShownResponse> {
-  const op = operation(page, tag, operationId);
-  if (!(await op.getAttribute('class'))?.includes('is-open'))
-    await op.locator('.opblock-summary-control').click();
-  const tryItOut = op.getByRole('button', { name: 'Try it out' });
-  if (await tryItOut.count()) await tryItOut.click();
-  const clear = op.getByRole('button', { name: 'Clear' });
-  if (await clear.count()) await clear.click();
-  await op.getByRole('button', { name: 'Execute' }).click();
-  const live = op.locator('.live-responses-table');
-  await live.waitFor();
-  return {
-    status: Number(
-      await live.locator('tbody .response-col_status').innerText(),
-    ),
-    body: await live.locator('.highlight-code pre.microlight').innerText(),
-  };
-}
-
-/** The JSON Swagger UI pre-filled in an operation's request body editor. */
-async function shownRequestBody(
-  page: Page,
-  tag: string,
-  operationId: string,
-): Promise<Record<string, unknown>> {
-  const editor = operation(page, tag, operationId).locator(
-    'textarea.body-param__text',
-  );
-  return JSON.parse(await editor.inputValue()) as Record<string, unknown>;
 }
 
 /**
