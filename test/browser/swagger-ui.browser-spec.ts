@@ -69,6 +69,8 @@ async function startApp(): Promise<RunningApp> {
     env: {
       ...process.env,
       NODE_ENV: 'production',
+      // Mail is the password-reset browser spec's concern; production would otherwise need SMTP_URL and APP_URL.
+      EMAIL_FEATURES: 'off',
       HOST: '127.0.0.1',
       PORT: String(PORT),
       DATABASE_URL: 'pglite://memory',
