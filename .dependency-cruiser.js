@@ -11,7 +11,7 @@ const LAYERS = [
   ['oauth', 'users'],
   ['sessions'],
   ['keys'],
-  ['audit', 'metrics', 'throttling', 'health'],
+  ['audit', 'metrics', 'throttling', 'health', 'lockout'],
   ['revocation', 'mail'],
   ['logging', 'access', 'redis', 'database', 'passwords'],
   ['config', 'common', 'events'],

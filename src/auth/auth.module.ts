@@ -12,14 +12,12 @@ import { UsersModule } from 'src/users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
-import { loginAttemptsConfig } from 'src/config/login-attempts.config';
-import { LoginAttemptsService } from './login-attempts.service';
+import { LockoutModule } from 'src/lockout/lockout.module';
 
 @Module({
   imports: [
     ConfigModule.forFeature(registrationConfig),
     ConfigModule.forFeature(emailConfig),
-    ConfigModule.forFeature(loginAttemptsConfig),
     ThrottlingModule,
     PassportModule,
     KeysModule,
@@ -27,8 +25,9 @@ import { LoginAttemptsService } from './login-attempts.service';
     UsersModule,
     SessionsModule,
     EmailModule,
+    LockoutModule,
   ],
   controllers: [AuthController],
-  providers: [AuthService, JwtStrategy, LoginAttemptsService],
+  providers: [AuthService, JwtStrategy],
 })
 export class AuthModule {}

@@ -15,11 +15,11 @@ import type { SessionsService } from 'src/sessions/sessions.service';
 import type { User, UserCredentials } from 'src/users/user';
 import type { UsersService } from 'src/users/users.service';
 import { AuthService } from './auth.service';
-import { TooManyLoginAttemptsError } from './login-attempts.errors';
+import { TooManyLoginAttemptsError } from 'src/lockout/login-attempts.errors';
 import type {
   LoginAttemptsService,
   LoginSubject,
-} from './login-attempts.service';
+} from 'src/lockout/login-attempts.service';
 
 const CLIENT = { ip: '203.0.113.7', userAgent: 'spec' };
 const PAIR: TokenPair = {

@@ -31,8 +31,8 @@ import {
   userGoneError,
   WrongCurrentPasswordError,
 } from './auth.errors';
-import { TooManyLoginAttemptsError } from './login-attempts.errors';
-import { LoginAttemptsService } from './login-attempts.service';
+import { TooManyLoginAttemptsError } from 'src/lockout/login-attempts.errors';
+import { LoginAttemptsService } from 'src/lockout/login-attempts.service';
 import type { Principal } from 'src/access/principal';
 
 @Injectable()
