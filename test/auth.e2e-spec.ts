@@ -29,6 +29,7 @@ describe('auth (e2e)', () => {
       roles: ['user'],
       disabled: false,
       email_verified: false,
+      mfa_enabled: false,
       created_at: expect.any(String),
     });
     const login = await t

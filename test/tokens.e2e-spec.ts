@@ -81,7 +81,9 @@ describe('access tokens (e2e)', () => {
     it('carries exactly the documented claims and no secrets', () => {
       expect(Object.keys(claims).sort()).toEqual(
         [
+          'amr',
           'aud',
+          'auth_time',
           'exp',
           'iat',
           'iss',
@@ -102,13 +104,17 @@ describe('access tokens (e2e)', () => {
         username: session.user.username,
         roles: ['user'],
         token_version: 0,
+        amr: ['pwd'],
       });
       const nowSeconds = Date.now() / 1000;
+      // A password login: the user proved who they are when the token was signed.
+      expect(claims.auth_time).toBe(claims.iat);
       expect(claims.iat).toBeGreaterThan(nowSeconds - 60);
       expect(claims.iat).toBeLessThanOrEqual(nowSeconds + 1);
       // Integer NumericDates: verifiers in other ecosystems refuse or misread fractions.
       expect(Number.isInteger(claims.iat)).toBe(true);
       expect(Number.isInteger(claims.exp)).toBe(true);
+      expect(Number.isInteger(claims.auth_time)).toBe(true);
       expect((claims.exp as number) - (claims.iat as number)).toBe(900);
       const raw = JSON.stringify({ header, claims });
       expect(raw).not.toContain(session.user.password);

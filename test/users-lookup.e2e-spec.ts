@@ -109,6 +109,7 @@ describe('users admin (e2e)', () => {
         roles: ['user'],
         disabled: false,
         email_verified: false,
+        mfa_enabled: false,
       });
     });
 
@@ -156,6 +157,7 @@ describe('users admin (e2e)', () => {
         roles: ['user', 'admin'],
         disabled: false,
         email_verified: false,
+        mfa_enabled: false,
         created_at: expect.any(String),
       });
       expect(JSON.stringify(res.body)).not.toMatch(/argon2|password/i);
@@ -276,6 +278,7 @@ describe('users admin (e2e)', () => {
         roles: ['user'],
         disabled: false,
         email_verified: false,
+        mfa_enabled: false,
         created_at: expect.any(String),
       });
     });

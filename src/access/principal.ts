@@ -11,4 +11,8 @@ export interface Principal {
   expiresAt: number;
   /** The user's token version the token was signed with (see AccessTokenClaims.token_version). */
   tokenVersion: number;
+  /** RFC 8176 methods of the session's sign-in (the token's `amr`). */
+  amr: string[];
+  /** When the user last proved who they are, in seconds since the epoch (the token's `auth_time`); step-up reads it. */
+  authTime: number;
 }

@@ -40,6 +40,8 @@ function principal(roles: Role[]): Principal {
     issuedAt: 0,
     tokenVersion: 0,
     expiresAt: 0,
+    amr: ['pwd'],
+    authTime: 0,
   };
 }
 

@@ -23,6 +23,8 @@ const PRINCIPAL: Principal = {
   issuedAt: 0,
   expiresAt: 900,
   tokenVersion: 0,
+  amr: ['pwd'],
+  authTime: 0,
 };
 
 class ProtectedController {

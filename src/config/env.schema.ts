@@ -11,6 +11,7 @@ import {
   secretOf,
 } from './env-fields';
 import { checkEmail, emailEnvFields } from './email-env';
+import { mfaEnvFields } from './mfa-env';
 import {
   PASSWORD_MAX,
   PASSWORD_MIN,
@@ -190,6 +191,7 @@ export const envSchema = z
     ADMIN_PASSWORD: optionalString,
 
     ...emailEnvFields,
+    ...mfaEnvFields,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {

@@ -35,6 +35,13 @@ export const users = pgTable(
     tokenVersion: integer('token_version').notNull().default(0),
     /** When the user proved they read mail at `email` (a verification link, a reset link or an email change); null: never. */
     emailVerifiedAt: timestamptz('email_verified_at'),
+    /** The TOTP secret (AES-256-GCM under KEYS_ENCRYPTION_KEY, the user id as associated data) once confirmed. */
+    totpSecret: text('totp_secret'),
+    /** A secret from POST /auth/mfa/totp/setup waiting for its first code; replaced by the next setup. */
+    totpPendingSecret: text('totp_pending_secret'),
+    totpEnabledAt: timestamptz('totp_enabled_at'),
+    /** The last 30-second time step a code was accepted for: a code (step) is never accepted twice. */
+    totpLastStep: integer('totp_last_step'),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
@@ -60,6 +67,13 @@ export const sessions = pgTable(
     revokedReason: text('revoked_reason'),
     userAgent: text('user_agent'),
     ip: text('ip'),
+    /** RFC 8176 methods the session's sign-in used (pwd, otp, mfa…); refresh keeps them, re-authentication replaces them. */
+    amr: text('amr')
+      .array()
+      .notNull()
+      .default(sql`'{pwd}'::text[]`),
+    /** When the user last proved who they are in this session (login or re-authentication). */
+    authTime: timestamptz('auth_time').notNull(),
   },
   (t) => [
     index('sessions_user_id_idx').on(t.userId),
@@ -234,3 +248,44 @@ export const mailOutbox = pgTable(
 );
 
 export type MailOutboxRow = typeof mailOutbox.$inferSelect;
+
+/** One-time recovery codes for a user with a second factor; only their SHA-256 is stored, `used_at` spends one. */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    createdAt: timestamptz('created_at').notNull(),
+    usedAt: timestamptz('used_at'),
+  },
+  (t) => [uniqueIndex('recovery_codes_user_code_key').on(t.userId, t.codeHash)],
+);
+
+/**
+ * A login that passed the password and waits for its second factor. Only the token's SHA-256 is stored; it
+ * carries the login's client context into the session it ends in. `attempts` is raised before each code is
+ * checked, so at most MFA_MAX_CODE_ATTEMPTS codes are ever checked against one challenge.
+ */
+export const mfaChallenges = pgTable(
+  'mfa_challenges',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    createdAt: timestamptz('created_at').notNull(),
+    expiresAt: timestamptz('expires_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    usedAt: timestamptz('used_at'),
+  },
+  (t) => [
+    uniqueIndex('mfa_challenges_token_hash_key').on(t.tokenHash),
+    index('mfa_challenges_expires_at_idx').on(t.expiresAt),
+  ],
+);

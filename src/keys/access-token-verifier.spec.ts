@@ -79,6 +79,8 @@ function claims(overrides: Record<string, unknown> = {}): AccessTokenClaims {
     username: 'ada',
     roles: ['user'],
     token_version: 3,
+    amr: ['pwd'],
+    auth_time: NOW - 60,
     ...overrides,
   };
 }
@@ -140,6 +142,8 @@ describe(AccessTokenVerifier.name, () => {
           issuedAt: NOW,
           expiresAt: NOW + TTL,
           tokenVersion: 3,
+          amr: ['pwd'],
+          authTime: NOW - 60,
         });
       },
     );
@@ -197,6 +201,11 @@ describe(AccessTokenVerifier.name, () => {
       ['with a string token_version', { token_version: '3' }],
       ['without a session', { sid: undefined }],
       ['without roles', { roles: undefined }],
+      ['without amr', { amr: undefined }],
+      ['with an amr that is not a list of strings', { amr: ['pwd', 1] }],
+      ['with amr as a string', { amr: 'pwd' }],
+      ['without auth_time', { auth_time: undefined }],
+      ['with a fractional auth_time', { auth_time: NOW - 0.5 }],
     ])('refuses a token %s', (_what, overrides) => {
       expect(verifier.verify(tokenOf(es, claims(overrides)))).toBe('invalid');
     });

@@ -39,7 +39,10 @@ function hasRequiredClaims(
     typeof claims.exp === 'number' &&
     typeof claims.username === 'string' &&
     Array.isArray(claims.roles) &&
-    Number.isSafeInteger(claims.token_version)
+    Number.isSafeInteger(claims.token_version) &&
+    Array.isArray(claims.amr) &&
+    claims.amr.every((method) => typeof method === 'string') &&
+    Number.isSafeInteger(claims.auth_time)
   );
 }
 
@@ -48,7 +51,7 @@ function hasRequiredClaims(
  * revocation all ask here. A token is valid when its `kid` names a key that is still accepted, it declares that key's
  * algorithm and its signature verifies, `iss` and `aud` are ours, it has not expired (JWT_CLOCK_TOLERANCE against the
  * injected Clock), its header says `typ: at+jwt`, it carries every claim a Principal needs (an integer
- * `token_version`), and the revocation set does not refuse its session or its user's token version.
+ * `token_version`, `amr` as strings, an integer `auth_time`), and the revocation set does not refuse its session or its user's token version.
  *
  * A token verified once is remembered (VerifiedTokenCache): the same bytes under the same key give the same verdict,
  * so a hit costs a Map lookup, no decoding and no signature check. What can change with time or state is checked on
@@ -117,6 +120,8 @@ export class AccessTokenVerifier {
         issuedAt: claims.iat,
         expiresAt: claims.exp,
         tokenVersion: claims.token_version,
+        amr: claims.amr,
+        authTime: claims.auth_time,
       },
     };
   }

@@ -17,6 +17,9 @@ export interface AccessTokenSubject {
   sessionId: string;
   /** The session's absolute end: no access token outlives its session. */
   sessionExpiresAt: Date;
+  /** The session's sign-in methods and time (RFC 8176 `amr`, `auth_time`). */
+  amr: string[];
+  authTime: Date;
 }
 
 export interface IssuedAccessToken {
@@ -57,6 +60,8 @@ export class AccessTokenService {
       username: subject.username,
       roles: subject.roles,
       token_version: subject.tokenVersion,
+      amr: subject.amr,
+      auth_time: Math.floor(subject.authTime.getTime() / 1000),
       ...(this.config.emailVerifiedClaim && {
         email_verified: subject.emailVerified,
       }),

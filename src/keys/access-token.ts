@@ -15,6 +15,10 @@ export interface AccessTokenClaims {
    * set refuses tokens below the new version: exact where a cut-off by `iat` (whole seconds) could not be.
    */
   token_version: number;
+  /** RFC 8176 authentication methods of the session's sign-in (`pwd`, `otp`, `mfa`…); refresh keeps them. */
+  amr: string[];
+  /** When the user last proved who they are in this session, in whole seconds (OpenID Connect, RFC 9470). */
+  auth_time: number;
   /** Present when AUTH_EMAIL_VERIFICATION is optional or required (OpenID Connect's claim name). */
   email_verified?: boolean;
 }

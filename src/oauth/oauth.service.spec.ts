@@ -30,6 +30,8 @@ function principal(roles: Role[] = [Role.User]): Principal {
     issuedAt: 1_800_000_000,
     expiresAt: 1_800_000_900,
     tokenVersion: 2,
+    amr: ['pwd'],
+    authTime: 1_799_999_000,
   };
 }
 

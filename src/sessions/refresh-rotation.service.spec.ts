@@ -42,6 +42,8 @@ function session(overrides: Partial<Session> = {}): Session {
     revokedAt: null,
     userAgent: null,
     ip: null,
+    amr: ['pwd', 'otp', 'mfa'],
+    authTime: new Date(NOW.getTime() - 3600_000),
     ...overrides,
   };
 }
@@ -147,6 +149,18 @@ describe(RefreshRotationService.name, () => {
       }),
     );
     expect(pair.refresh_expires_in).toBe(3600);
+  });
+
+  it('signs the new access token with the session’s sign-in methods and time, not the refresh’s', async () => {
+    const { service, accessTokens } = setup(lookup());
+    await service.refresh(generateRefreshToken(), CLIENT);
+    expect(accessTokens.sign).toHaveBeenCalledWith(
+      expect.objectContaining({
+        sessionId: 'session-1',
+        amr: ['pwd', 'otp', 'mfa'],
+        authTime: new Date(NOW.getTime() - 3600_000),
+      }),
+    );
   });
 
   it('answers the loser of a race with the winner’s pair', async () => {

@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { DRIZZLE, type Database } from 'src/database/database.types';
 import { refreshTokens, sessions } from 'src/database/schema';
 import type { Session } from './session';
-import { type SessionOwnerRow, toOwner } from './session-rows';
+import { parseTextArray, type SessionOwnerRow, toOwner } from './session-rows';
 
 /** What a refresh needs in one read: the token, its session and the owner's current standing. */
 export interface RefreshTokenLookup {
@@ -32,6 +32,7 @@ export class RefreshTokensRepository {
     const result = await this.db.execute(sql`
       select rt.id as token_id, rt.consumed_at, rt.successor,
              s.id, s.user_id, s.created_at, s.last_used_at, s.idle_expires_at, s.expires_at, s.revoked_at, s.user_agent, s.ip,
+             s.amr, s.auth_time,
              u.username, u.roles, u.disabled, u.token_version,
              u.email_verified_at is not null as email_verified
       from refresh_tokens rt
@@ -54,6 +55,8 @@ export class RefreshTokensRepository {
         revokedAt: date(row.revoked_at),
         userAgent: (row.user_agent as string | null) ?? null,
         ip: (row.ip as string | null) ?? null,
+        amr: parseTextArray(row.amr),
+        authTime: date(row.auth_time) as Date,
       },
       user: {
         ...toOwner(row.user_id as string, row),

@@ -23,7 +23,7 @@ export function toOwner(
 }
 
 /** node-postgres parses text[] into arrays; raw rows from PGlite may carry the '{a,b}' literal. */
-function parseTextArray(value: unknown): string[] {
+export function parseTextArray(value: unknown): string[] {
   if (Array.isArray(value)) return value as string[];
   if (typeof value === 'string')
     return value

@@ -9,6 +9,7 @@ import {
   isNull,
   ne,
   sql,
+  type SQL,
 } from 'drizzle-orm';
 import { DRIZZLE, type Database } from 'src/database/database.types';
 import {
@@ -17,8 +18,16 @@ import {
   users,
   type SessionRow,
 } from 'src/database/schema';
-import type { Session } from './session';
+import type { Session, SessionAuth } from './session';
 import { type SessionOwnerRow, toOwner } from './session-rows';
+
+/** A text[] parameter: drizzle would spread a bare array into a list of parameters. */
+function textArray(values: string[]): SQL {
+  return sql`array[${sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )}]::text[]`;
+}
 
 function toSession(row: SessionRow): Session {
   return {
@@ -31,6 +40,8 @@ function toSession(row: SessionRow): Session {
     revokedAt: row.revokedAt,
     userAgent: row.userAgent,
     ip: row.ip,
+    amr: row.amr,
+    authTime: row.authTime,
   };
 }
 
@@ -42,8 +53,10 @@ export class SessionsRepository {
    * Creates the session and its first refresh token in one statement, only while the owner still stands as the
    * caller verified them: the row exists, is not disabled and (for a password login) still has the password hash
    * that was checked. The owner's row is share-locked, so a concurrent disable, delete or password change either
-   * waits for this session (and then ends it) or is seen here (and no session is made). Returns the owner's
-   * current username, roles and token version, which the tokens are signed with; undefined when nothing was made.
+   * waits for this session (and then ends it) or is seen here (and no session is made). A sign-in without a second
+   * factor (`amr` without `mfa`) is stored only while the owner has none, so a password login racing a TOTP
+   * enrolment cannot leave a password-only session behind. Returns the owner's current username, roles and token
+   * version, which the tokens are signed with; undefined when nothing was made.
    */
   async createWithToken(
     session: Session,
@@ -54,15 +67,19 @@ export class SessionsRepository {
       verifiedPasswordHash === undefined
         ? sql`true`
         : sql`password_hash = ${verifiedPasswordHash}`;
+    const factorsSatisfied = session.amr.includes('mfa')
+      ? sql`true`
+      : sql`totp_enabled_at is null`;
     const result = await this.db.execute(sql`
       with owner as (
         select id, username, roles, token_version, email_verified_at is not null as email_verified from ${users}
-        where id = ${session.userId} and not disabled and ${passwordUnchanged}
+        where id = ${session.userId} and not disabled and ${passwordUnchanged} and ${factorsSatisfied}
         for share
       ), created as (
-        insert into ${sessions} (id, user_id, created_at, last_used_at, idle_expires_at, expires_at, user_agent, ip)
+        insert into ${sessions} (id, user_id, created_at, last_used_at, idle_expires_at, expires_at, user_agent, ip, amr, auth_time)
         select ${session.id}, owner.id, ${session.createdAt.toISOString()}, ${session.lastUsedAt.toISOString()},
-               ${session.idleExpiresAt.toISOString()}, ${session.expiresAt.toISOString()}, ${session.userAgent}, ${session.ip}
+               ${session.idleExpiresAt.toISOString()}, ${session.expiresAt.toISOString()}, ${session.userAgent}, ${session.ip},
+               ${textArray(session.amr)}, ${session.authTime.toISOString()}
         from owner
         returning id
       ), token as (
@@ -72,6 +89,44 @@ export class SessionsRepository {
       select username, roles, token_version, email_verified from owner`);
     const row = result.rows[0];
     return row && toOwner(session.userId, row);
+  }
+
+  /**
+   * Replaces a live session's `amr` and `auth_time` in one statement, only while the session is the user's, not
+   * ended, not expired (absolute or idle) and its owner enabled; the owner's row is share-locked as at creation, so
+   * a concurrent disable or role change either waits for this or is seen here. Returns the owner's current
+   * standing, which the new access token is signed with, and the session's absolute end; undefined otherwise.
+   */
+  async updateAuth(
+    userId: string,
+    sessionId: string,
+    auth: SessionAuth,
+    now: Date,
+  ): Promise<
+    { owner: SessionOwnerRow; sessionId: string; expiresAt: Date } | undefined
+  > {
+    const at = now.toISOString();
+    const result = await this.db.execute(sql`
+      with owner as (
+        select id, username, roles, token_version, email_verified_at is not null as email_verified from ${users}
+        where id = ${userId} and not disabled
+        for share
+      ), updated as (
+        update ${sessions} set amr = ${textArray(auth.amr)}, auth_time = ${auth.authTime.toISOString()}
+        where id = ${sessionId} and user_id in (select id from owner) and revoked_at is null
+          and expires_at > ${at} and idle_expires_at > ${at}
+        returning id, expires_at
+      )
+      select owner.username, owner.roles, owner.token_version, owner.email_verified,
+             updated.id as session_id, updated.expires_at
+      from owner, updated`);
+    const row = result.rows[0];
+    if (!row) return undefined;
+    return {
+      owner: toOwner(userId, row),
+      sessionId: row.session_id as string,
+      expiresAt: new Date(row.expires_at as string),
+    };
   }
 
   async listLive(userId: string, now: Date): Promise<Session[]> {

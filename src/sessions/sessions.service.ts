@@ -16,7 +16,13 @@ import {
   hashRefreshToken,
   isWellFormedRefreshToken,
 } from './refresh-token';
-import type { ClientContext, Session, TokenPair } from './session';
+import type {
+  AccessTokenOnly,
+  ClientContext,
+  Session,
+  SessionAuth,
+  TokenPair,
+} from './session';
 import { sessionNotFoundError } from './sessions.errors';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionsRepository } from './sessions.repository';
@@ -64,11 +70,14 @@ export class SessionsService {
   /**
    * Starts a session (a refresh-token family) at login and returns its first token pair, signed with the owner's
    * roles and token version as the database holds them when the session is stored. Undefined when the owner was
-   * disabled, deleted or changed their password since the caller checked the credentials: no session is made.
+   * disabled, deleted or changed their password since the caller checked the credentials, or (for a sign-in
+   * whose `amr` lacks `mfa`) enrolled a second factor meanwhile: no session is made. `auth` defaults to a
+   * password sign-in now.
    */
   async createSession(
     owner: VerifiedOwner,
     context: ClientContext,
+    auth?: SessionAuth,
   ): Promise<StartedSession | undefined> {
     const now = this.clock.now();
     const session: Session = {
@@ -83,6 +92,8 @@ export class SessionsService {
       revokedAt: null,
       userAgent: context.userAgent?.slice(0, 512) ?? null,
       ip: context.ip ?? null,
+      amr: auth?.amr ?? ['pwd'],
+      authTime: auth?.authTime ?? now,
     };
     const refreshToken = generateRefreshToken();
     const current = await this.repository.createWithToken(
@@ -101,6 +112,31 @@ export class SessionsService {
         now,
       ),
     };
+  }
+
+  /**
+   * Records a new proof of identity on a live session (re-authentication, a second factor) and signs an access
+   * token for the same session carrying it; its refresh token stays as it is, and later refreshes keep the new
+   * `amr` and `auth_time`. Undefined when the session is not the user's, has ended or expired, or the owner is
+   * disabled or gone.
+   */
+  async reissueAccessToken(
+    userId: string,
+    sessionId: string,
+    auth: SessionAuth,
+  ): Promise<AccessTokenOnly | undefined> {
+    const found = await this.repository.updateAuth(
+      userId,
+      sessionId,
+      auth,
+      this.clock.now(),
+    );
+    if (!found) return undefined;
+    return this.issuer.issueAccessToken(found.owner, {
+      id: found.sessionId,
+      expiresAt: found.expiresAt,
+      ...auth,
+    });
   }
 
   async listSessions(userId: string): Promise<Session[]> {

@@ -9,6 +9,8 @@ export interface User {
   disabled: boolean;
   /** The user proved they read mail at `email` (a verification or reset link, an email change, or an admin said so). */
   emailVerified: boolean;
+  /** The user has a confirmed second factor (TOTP): a password alone no longer signs them in. */
+  mfaEnabled: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -21,6 +21,7 @@ function user(overrides: Partial<User> = {}): User {
     roles: [Role.User],
     disabled: false,
     emailVerified: false,
+    mfaEnabled: false,
     createdAt: new Date('2026-01-01T00:00:00Z'),
     updatedAt: new Date('2026-01-01T00:00:00Z'),
     ...overrides,

@@ -15,6 +15,7 @@ function toUser(row: UserRow): User {
     roles: row.roles as Role[],
     disabled: row.disabled,
     emailVerified: row.emailVerifiedAt !== null,
+    mfaEnabled: row.totpEnabledAt !== null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

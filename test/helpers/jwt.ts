@@ -16,6 +16,8 @@ export interface AccessTokenClaims {
   iat: number;
   exp: number;
   token_version: number;
+  amr: string[];
+  auth_time: number;
   [claim: string]: unknown;
 }
 

@@ -8,6 +8,8 @@ export class RefreshTokenDto {
   })
   @IsString()
   @IsNotEmpty({ message: 'refresh_token is required' })
-  @MaxLength(512)
+  // Refresh tokens are 43 characters; the room lets an access token sent by mistake be refused as an invalid
+  // refresh token (401) rather than an invalid body.
+  @MaxLength(2048)
   refresh_token: string;
 }

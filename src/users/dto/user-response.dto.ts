@@ -28,6 +28,13 @@ export class UserResponseDto {
   })
   email_verified: boolean;
 
+  @ApiProperty({
+    example: false,
+    description:
+      'The user has a confirmed second factor (TOTP): signing in takes a code as well as the password.',
+  })
+  mfa_enabled: boolean;
+
   @ApiProperty({ format: 'date-time' })
   created_at: string;
 
@@ -39,6 +46,7 @@ export class UserResponseDto {
       roles: user.roles,
       disabled: user.disabled,
       email_verified: user.emailVerified,
+      mfa_enabled: user.mfaEnabled,
       created_at: user.createdAt.toISOString(),
     };
   }
