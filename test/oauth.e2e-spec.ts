@@ -246,8 +246,12 @@ describe('OAuth endpoints (e2e)', () => {
         aud: 'gatehouse',
         sid: claims.sid,
         jti: claims.jti,
+        amr: ['pwd'],
+        auth_time: claims.auth_time,
         token_type: 'access_token',
       });
+      // A password login: the sign-in is when the token was issued.
+      expect(res.body.auth_time).toBe(claims.iat);
     });
 
     it('describes a live refresh token sent as a form', async () => {
@@ -265,6 +269,8 @@ describe('OAuth endpoints (e2e)', () => {
         iss: 'https://auth.example.com',
         aud: 'gatehouse',
         sid: payloadOf(access).sid,
+        amr: ['pwd'],
+        auth_time: payloadOf(access).auth_time,
         token_type: 'refresh_token',
       });
       const now = Math.floor(t.clock.now().getTime() / 1000);

@@ -122,9 +122,9 @@ describe('sessions (e2e)', () => {
         .expect(204);
       const longAgo = new Date(t.clock.now().getTime() - 3 * 3600_000);
       await db(t).execute(sql`
-        insert into sessions (user_id, created_at, last_used_at, idle_expires_at, expires_at, revoked_at)
+        insert into sessions (user_id, created_at, last_used_at, idle_expires_at, expires_at, auth_time, revoked_at)
         select ${userId}, ${longAgo.toISOString()}, ${longAgo.toISOString()}, ${longAgo.toISOString()},
-               ${longAgo.toISOString()}, case when g % 2 = 0 then ${longAgo.toISOString()}::timestamptz end
+               ${longAgo.toISOString()}, ${longAgo.toISOString()}, case when g % 2 = 0 then ${longAgo.toISOString()}::timestamptz end
         from generate_series(1, 2500) g`);
 
       const repository = t.get(SessionsRepository);

@@ -42,6 +42,8 @@ const REFRESH_INFO: RefreshTokenInfo = {
   roles: ['admin'],
   issuedAt: new Date(1_800_000_000_400),
   expiresAt: new Date(1_802_592_000_900),
+  amr: ['pwd', 'otp', 'mfa'],
+  authTime: new Date(1_799_990_000_700),
   active: true,
 };
 
@@ -116,6 +118,8 @@ describe(OAuthService.name, () => {
         aud: AUDIENCE,
         sid: '00000000-0000-4000-8000-000000000002',
         jti: '00000000-0000-4000-8000-000000000003',
+        amr: ['pwd'],
+        auth_time: 1_799_999_000,
         token_type: 'access_token',
       });
     });
@@ -132,6 +136,8 @@ describe(OAuthService.name, () => {
         iss: ISSUER,
         aud: AUDIENCE,
         sid: REFRESH_INFO.sessionId,
+        amr: ['pwd', 'otp', 'mfa'],
+        auth_time: 1_799_990_000,
         token_type: 'refresh_token',
       };
       await expect(service.introspect(REFRESH)).resolves.toStrictEqual(

@@ -137,6 +137,8 @@ export class OAuthService {
       aud: this.tokens.audience,
       sid: principal.sessionId,
       jti: principal.tokenId,
+      amr: principal.amr,
+      auth_time: principal.authTime,
       token_type: 'access_token',
     };
   }
@@ -156,6 +158,8 @@ export class OAuthService {
       iss: this.tokens.issuer,
       aud: this.tokens.audience,
       sid: info.sessionId,
+      amr: info.amr,
+      auth_time: Math.floor(info.authTime.getTime() / 1000),
       token_type: 'refresh_token',
     };
   }

@@ -47,6 +47,9 @@ export interface RefreshTokenInfo {
   roles: string[];
   issuedAt: Date;
   expiresAt: Date;
+  /** The session's sign-in methods and time, as its access tokens carry them. */
+  amr: string[];
+  authTime: Date;
   /** Not rotated yet, session live, owner enabled, not expired. */
   active: boolean;
 }
@@ -247,6 +250,8 @@ export class SessionsService {
       // Each rotation stamps last_used_at with the new token's creation time.
       issuedAt: session.lastUsedAt,
       expiresAt,
+      amr: session.amr,
+      authTime: session.authTime,
       active:
         !found.consumedAt &&
         !session.revokedAt &&

@@ -32,6 +32,19 @@ export class IntrospectionResponseDto {
   @ApiPropertyOptional({ description: 'Access tokens only' })
   jti?: string;
 
+  @ApiPropertyOptional({
+    example: ['pwd'],
+    description:
+      'How the user signed in to the session (RFC 8176 methods: pwd, otp, mfa…)',
+  })
+  amr?: string[];
+
+  @ApiPropertyOptional({
+    description:
+      'When the user last proved who they are in the session (sign-in or re-authentication), seconds since the epoch',
+  })
+  auth_time?: number;
+
   @ApiPropertyOptional({ enum: ['access_token', 'refresh_token'] })
   token_type?: string;
 }
