@@ -7,10 +7,12 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { RolesGuard } from './access/roles.guard';
+import { StepUpGuard } from './access/step-up.guard';
 import { CommonModule } from './common/common.module';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { createValidationPipe } from './common/validation';
 import { parseEnv } from './config/env.schema';
+import { mfaConfig } from './config/mfa.config';
 import { DatabaseModule } from './database/database.module';
 import { EmailModule } from './email/email.module';
 import { HealthModule } from './health/health.module';
@@ -34,6 +36,8 @@ import { UsersModule } from './users/users.module';
         return env;
       },
     }),
+    // StepUpGuard (below) reads STEP_UP_MAX_AGE.
+    ConfigModule.forFeature(mfaConfig),
     // Services announce what happened; audit, metrics and sessions listen (src/events/domain-events.ts).
     EventEmitterModule.forRoot(),
     ScheduleModule.forRoot(),
@@ -58,6 +62,8 @@ import { UsersModule } from './users/users.module';
     // Order matters: authentication first, so request.user is set when roles are checked.
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
+    // Last: a sensitive route checks how recent the sign-in is only for a caller already allowed in.
+    { provide: APP_GUARD, useClass: StepUpGuard },
   ],
 })
 export class AppModule {}

@@ -13,6 +13,7 @@ import {
 } from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
 import { Public } from 'src/access/public.decorator';
+import { StepUp } from 'src/access/step-up.decorator';
 import { ApiProblems } from 'src/common/api-problems.decorator';
 import {
   BASIC_SCHEME,
@@ -185,5 +186,58 @@ describe(`${buildOpenApiDocument.name} for an all-public app`, () => {
     await app.close();
     expect(doc.components?.securitySchemes).toEqual({});
     expect(op(doc, '/only-public', 'get').security).toEqual([]);
+  });
+});
+
+@ApiTags('users')
+@Controller('omega')
+class StepUpController {
+  @Post('echo')
+  @ApiProblems(400)
+  echo(): void {}
+
+  @StepUp()
+  @Post('sensitive')
+  @ApiProblems(400, 401)
+  sensitive(): void {}
+
+  @StepUp({ when: (body) => body?.roles !== undefined })
+  @Post('partly-sensitive')
+  partlySensitive(): void {}
+}
+
+describe(`${buildOpenApiDocument.name} with @StepUp()`, () => {
+  let app: INestApplication;
+  let doc: OpenAPIObject;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      controllers: [StepUpController],
+    }).compile();
+    app = moduleRef.createNestApplication(new FastifyAdapter());
+    doc = buildOpenApiDocument(app);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('adds the step-up refusal to a @StepUp() operation’s 401 and drops the marker', () => {
+    expect(op(doc, '/omega/sensitive', 'post').responses['401']).toMatchObject({
+      description: expect.stringMatching(
+        /^Missing, invalid, expired or revoked credentials\. Needs a sign-in within STEP_UP_MAX_AGE \(step-up\)/,
+      ),
+      content: { 'application/problem+json': expect.any(Object) },
+    });
+    expect(
+      op(doc, '/omega/partly-sensitive', 'post').responses['401'],
+    ).toMatchObject({
+      description: expect.stringContaining(
+        'Some changes here need a sign-in within STEP_UP_MAX_AGE (step-up)',
+      ),
+    });
+    expect(op(doc, '/omega/echo', 'post').responses['401']).toMatchObject({
+      description: expect.not.stringContaining('STEP_UP_MAX_AGE'),
+    });
+    expect(JSON.stringify(doc)).not.toContain('x-gatehouse-step-up');
   });
 });

@@ -11,6 +11,7 @@ import {
   BEARER_OPTIONAL_EXTENSION,
   PUBLIC_EXTENSION,
 } from './access/public.decorator';
+import { STEP_UP_EXTENSION } from './access/step-up.decorator';
 import { problemResponse } from './common/api-problems.decorator';
 import { BASIC_SCHEME, BEARER_SCHEME } from './common/openapi-schemes';
 
@@ -157,6 +158,23 @@ function documentErrorsAsProblems(op: OperationObject): void {
   }
 }
 
+/** A @StepUp() operation's 401 also names the refusal of a sign-in older than STEP_UP_MAX_AGE (RFC 9470). */
+function documentStepUp(op: OperationObject & Record<string, unknown>): void {
+  const scope = op[STEP_UP_EXTENSION];
+  if (!scope) return;
+  delete op[STEP_UP_EXTENSION];
+  const unauthorized = op.responses['401'];
+  if (!unauthorized || '$ref' in unauthorized) return;
+  const needs = scope === 'some' ? 'Some changes here need' : 'Needs';
+  op.responses['401'] = {
+    ...unauthorized,
+    description:
+      `${unauthorized.description}. ${needs} a sign-in within STEP_UP_MAX_AGE (step-up): an older one is ` +
+      'refused with `Bearer error="insufficient_user_authentication", max_age=<seconds>` (RFC 9470); sign in ' +
+      'again or re-authenticate, then retry',
+  };
+}
+
 /** Swagger UI shows every declared tag and security scheme, so the ones no route uses are left out. */
 function pruneUnused(document: OpenAPIObject): void {
   const ops = operationsOf(document);
@@ -206,6 +224,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   for (const op of operationsOf(document)) {
     applySecurity(op);
     documentErrorsAsProblems(op);
+    documentStepUp(op);
   }
   pruneUnused(document);
   document.paths = orderPaths(document.paths);

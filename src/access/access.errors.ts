@@ -45,3 +45,19 @@ export class InsufficientRoleError extends DomainError {
     );
   }
 }
+
+const STEP_UP_DESCRIPTION = 'A more recent sign-in is required';
+
+/**
+ * RFC 9470: the token is valid, but the sign-in behind it is older than a sensitive route accepts. The challenge
+ * says how recent it must be (`max_age`, seconds), so the client can re-authenticate and retry.
+ */
+export class StepUpRequiredError extends DomainError {
+  constructor(maxAgeSeconds: number) {
+    super('AUTH.STEP_UP_REQUIRED', `${STEP_UP_DESCRIPTION}.`, {
+      headers: {
+        'www-authenticate': `Bearer error="insufficient_user_authentication", error_description="${STEP_UP_DESCRIPTION}", max_age=${maxAgeSeconds}`,
+      },
+    });
+  }
+}

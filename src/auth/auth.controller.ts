@@ -26,6 +26,7 @@ import { UserResponseDto } from 'src/users/dto/user-response.dto';
 import { AuthService } from './auth.service';
 import { CurrentUser } from 'src/access/current-user.decorator';
 import { Public } from 'src/access/public.decorator';
+import { StepUp } from 'src/access/step-up.decorator';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import {
   AcceptedResponseDto,
@@ -132,6 +133,7 @@ export class AuthController {
   // A login attempt in all but name: limited per address like login, and counted toward the account's lockout.
   @RateLimited()
   @Post('password')
+  @StepUp()
   @HttpCode(204)
   @ApiOperation({
     operationId: 'changePassword',
@@ -155,6 +157,7 @@ export class AuthController {
   // Counted toward the account's lockout like a login, for the same reason as a password change.
   @RateLimited()
   @Post('email')
+  @StepUp()
   @HttpCode(202)
   @ApiOperation({
     operationId: 'changeEmail',

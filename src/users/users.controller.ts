@@ -16,6 +16,7 @@ import {
 } from '@nestjs/swagger';
 import { CurrentUser } from 'src/access/current-user.decorator';
 import { Roles } from 'src/access/roles.decorator';
+import { StepUp } from 'src/access/step-up.decorator';
 import type { Principal } from 'src/access/principal';
 import { ApiProblems } from 'src/common/api-problems.decorator';
 import { UuidParam } from 'src/common/uuid-param';
@@ -59,13 +60,16 @@ export class UsersController {
   }
 
   @Patch(':id')
+  // Granting or removing roles (admin included) is the change an admin's stolen token would be used for.
+  @StepUp({ when: (body) => body?.roles !== undefined })
   @ApiOperation({
     operationId: 'updateUser',
     summary:
       "Change a user's roles or disable them; their access tokens are voided at once",
     description:
       'Send at least one of `roles` and `disabled`. Disabling also ends every session of the user. ' +
-      'An admin cannot remove their own admin role or disable themselves (409).',
+      'An admin cannot remove their own admin role or disable themselves (409). ' +
+      'Changing `roles` needs a sign-in within STEP_UP_MAX_AGE (step-up).',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: UserResponseDto, description: 'The updated user' })
