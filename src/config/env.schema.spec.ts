@@ -88,6 +88,7 @@ describe(parseEnv.name, () => {
     ['HTTP_HEADERS_TIMEOUT', '1m', '61s', 'at most 1m'],
     ['HTTP_CONNECTION_TIMEOUT', '10m', '601s', 'at most 10m'],
     ['HTTP_KEEP_ALIVE_TIMEOUT', '10m', '601s', 'at most 10m'],
+    ['STEP_UP_MAX_AGE', '1d', '25h', 'at most 1d'],
   ])(
     'bounds %s: %s starts, %s is refused naming the key and the bound',
     (key, highest, tooHigh, bound) => {
@@ -103,6 +104,14 @@ describe(parseEnv.name, () => {
       expect(message).toContain(bound);
     },
   );
+
+  it('bounds STEP_UP_MAX_AGE below at 10 s and defaults it to 5 min', () => {
+    expect(parseEnv({}).STEP_UP_MAX_AGE).toBe(300);
+    expect(parseEnv({ STEP_UP_MAX_AGE: '10s' }).STEP_UP_MAX_AGE).toBe(10);
+    expect(failure({ STEP_UP_MAX_AGE: '9s' })).toMatch(
+      /^Invalid configuration: STEP_UP_MAX_AGE: .*at least 10s/,
+    );
+  });
 
   it.each([
     ['DATABASE_POOL_MAX', '1000', '1001'],
