@@ -305,7 +305,7 @@ describe('mail outbox without SMTP_URL (e2e)', () => {
 });
 
 const postgres = postgresUnavailable(
-  process.env.TEST_DATABASE_URL ?? TEST_PG_URL,
+  process.env.TEST_DATABASE_URL || TEST_PG_URL,
 );
 
 describe('two senders on one outbox (e2e)', () => {
@@ -325,7 +325,7 @@ describe('two senders on one outbox (e2e)', () => {
   (postgres ? it.skip : it)(
     'two instances on one PostgreSQL database send each of 40 mails exactly once',
     async () => {
-      const adminUrl = process.env.TEST_DATABASE_URL ?? TEST_PG_URL;
+      const adminUrl = process.env.TEST_DATABASE_URL || TEST_PG_URL;
       const name = `gatehouse_mail_${randomBytes(6).toString('hex')}`;
       const admin = async (query: string): Promise<void> => {
         const client = new Client({ connectionString: adminUrl });
