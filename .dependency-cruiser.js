@@ -7,7 +7,7 @@
  */
 const LAYERS = [
   ['auth'],
-  ['email'],
+  ['email', 'mfa'],
   ['oauth', 'users'],
   ['sessions'],
   ['keys'],

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -178,9 +178,7 @@ describe('production start with asymmetric keys (dist/main.js, e2e)', () => {
     expect(body?.keys).toHaveLength(1);
     const jose = await importJose();
     const expectedKid = await jose.calculateJwkThumbprint(
-      await jose.exportJWK(
-        (await import('node:crypto')).createPublicKey(ecPem),
-      ),
+      await jose.exportJWK(createPublicKey(ecPem)),
     );
     expect(body?.keys[0]).toEqual({
       kid: expectedKid,

@@ -1,4 +1,9 @@
-import { createHmac, createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+} from 'node:crypto';
 import {
   createTestApp,
   newUser,
@@ -156,7 +161,6 @@ describe.each(['RS256', 'ES256'] as const)(
     });
 
     it('refuses an HS256 token whose HMAC key is the public key (PEM, DER or JWK bytes)', async () => {
-      const { createPublicKey } = await import('node:crypto');
       const publicKey = createPublicKey({ key: jwk, format: 'jwk' });
       const pem = publicKey.export({ format: 'pem', type: 'spki' }) as string;
       const der = publicKey.export({ format: 'der', type: 'spki' });

@@ -251,6 +251,7 @@ describe('OpenAPI document (e2e)', () => {
     expect(known).toEqual([
       'auth',
       'email',
+      'mfa',
       'sessions',
       'oauth',
       'users',

@@ -29,6 +29,8 @@ const PUBLIC_OPERATIONS = [
   'POST /auth/email/verify',
   'POST /auth/password/forgot',
   'POST /auth/password/reset',
+  // The second half of a login: holding the challenge token from the password step is the credential.
+  'POST /auth/mfa/verify',
 ].sort();
 
 /** Open without a token, but a token that is sent is checked (and serves its user): documented as either. */

@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { AuditAdminController } from './audit-admin.controller';
 import { AuditEventsRepository } from './audit-events.repository';
 import { AuditListener } from './audit.listener';
+import { MfaAuditListener } from './mfa-audit.listener';
 import { AuditQueryService } from './audit-query.service';
 import { auditConfig } from 'src/config/audit.config';
 import { AuditService } from './audit.service';
@@ -21,6 +22,7 @@ import { MyAuditEventsController } from './my-audit-events.controller';
     AuditService,
     AuditQueryService,
     AuditListener,
+    MfaAuditListener,
   ],
   exports: [AuditService],
 })

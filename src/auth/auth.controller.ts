@@ -9,6 +9,8 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
+  ApiExtraModels,
+  getSchemaPath,
   ApiAcceptedResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -36,7 +38,12 @@ import { ChangeEmailDto } from 'src/email/dto/email-requests.dto';
 import { LoginDto } from './dto/login.dto';
 import { RefreshTokenDto } from './dto/refresh.dto';
 import { RegisterDto } from './dto/register.dto';
-import { TokenResponseDto } from './dto/token-response.dto';
+import {
+  AccessTokenResponseDto,
+  TokenResponseDto,
+} from 'src/sessions/dto/token-response.dto';
+import { MfaChallengeResponseDto } from 'src/mfa/dto/mfa.dto';
+import { ReauthenticateDto } from './dto/reauthenticate.dto';
 import type { Principal } from 'src/access/principal';
 
 @ApiTags('auth')
@@ -79,12 +86,22 @@ export class AuthController {
     operationId: 'login',
     summary: 'Exchange username (or email) and password for a token pair',
   })
-  @ApiOkResponse({ type: TokenResponseDto })
-  @ApiProblems(400, 401, 413, 415, 503)
+  @ApiExtraModels(TokenResponseDto, MfaChallengeResponseDto)
+  @ApiOkResponse({
+    description:
+      'The token pair; or, for an account with a second factor, a challenge to finish at POST /auth/mfa/verify (no tokens).',
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(TokenResponseDto) },
+        { $ref: getSchemaPath(MfaChallengeResponseDto) },
+      ],
+    },
+  })
+  @ApiProblems(400, 401, 403, 413, 415, 503)
   login(
     @Body() body: LoginDto,
     @ClientContext() client: RequestClient,
-  ): Promise<TokenResponseDto> {
+  ): Promise<TokenResponseDto | MfaChallengeResponseDto> {
     return this.auth.login(body, client);
   }
 
@@ -180,6 +197,32 @@ export class AuthController {
     );
     return AcceptedResponseDto.of(
       'A confirmation link is on its way to the new address.',
+    );
+  }
+
+  @RateLimited()
+  @Post('reauthenticate')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    operationId: 'reauthenticate',
+    summary:
+      'Sign in again within the session, for step-up: a fresh access token',
+    description:
+      'The password (checked like a login attempt) and, for an account with a second factor, `code` or `recovery_code`. Answers a new access token for the same session with a new `auth_time` (and `amr`); the refresh token is unchanged, and refreshes keep the new values.',
+  })
+  @ApiOkResponse({ type: AccessTokenResponseDto })
+  @ApiProblems(400, 401, 403, 503)
+  reauthenticate(
+    @CurrentUser() user: Principal,
+    @Body() body: ReauthenticateDto,
+    @ClientContext() client: RequestClient,
+  ): Promise<AccessTokenResponseDto> {
+    return this.auth.reauthenticate(
+      user,
+      body.password,
+      { code: body.code, recoveryCode: body.recovery_code },
+      client,
     );
   }
 }

@@ -13,6 +13,7 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
 import { LockoutModule } from 'src/lockout/lockout.module';
+import { MfaModule } from 'src/mfa/mfa.module';
 
 @Module({
   imports: [
@@ -26,6 +27,7 @@ import { LockoutModule } from 'src/lockout/lockout.module';
     SessionsModule,
     EmailModule,
     LockoutModule,
+    MfaModule,
   ],
   controllers: [AuthController],
   providers: [AuthService, JwtStrategy],

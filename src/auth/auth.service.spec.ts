@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { EmailService } from 'src/email/email.service';
+import { Clock } from 'src/common/clock';
+import type { MfaLoginService } from 'src/mfa/mfa-login.service';
 import type { emailConfig } from 'src/config/email.config';
 import type { ConfigType } from '@nestjs/config';
 import type { EventEmitter2 } from '@nestjs/event-emitter';
@@ -72,6 +74,16 @@ function setup(
     setPasswordHash: jest.fn(() => Promise.resolve()),
     findByEmail: jest.fn(() => Promise.resolve(options.emailOwner)),
   };
+  const mfa = {
+    startChallenge: jest.fn((userId: string) =>
+      Promise.resolve({
+        mfa_required: true,
+        mfa_token: `challenge-for-${userId}`,
+        methods: ['totp', 'recovery_code'],
+        expires_in: 300,
+      }),
+    ),
+  };
   const email = {
     accountCreated: jest.fn(() => Promise.resolve()),
     accountAlreadyExists: jest.fn(),
@@ -116,7 +128,9 @@ function setup(
     passwords as unknown as PasswordService,
     loginAttempts as unknown as LoginAttemptsService,
     events as unknown as EventEmitter2,
+    new Clock(),
     email as unknown as EmailService,
+    mfa as unknown as MfaLoginService,
     config,
     {
       verification: options.verification ?? 'off',
@@ -131,6 +145,7 @@ function setup(
     settled,
     events,
     email,
+    mfa,
   };
 }
 
@@ -159,6 +174,25 @@ describe(AuthService.name, () => {
       expect(events.emit).toHaveBeenCalledWith(
         ...loginFailed('email_unverified', ALICE.id),
       );
+    });
+
+    it('answers a challenge instead of tokens for an account with a second factor, counting nothing yet', async () => {
+      const { service, sessions, settled, mfa } = setup({
+        stored: {
+          user: { ...ALICE, mfaEnabled: true },
+          passwordHash: hashOf('correct horse'),
+        },
+      });
+      await expect(
+        service.login({ username: 'alice', password: 'correct horse' }, CLIENT),
+      ).resolves.toMatchObject({
+        mfa_required: true,
+        mfa_token: `challenge-for-${ALICE.id}`,
+      });
+      expect(mfa.startChallenge).toHaveBeenCalledWith(ALICE.id, CLIENT);
+      expect(sessions.createSession).not.toHaveBeenCalled();
+      // Neither a success (which would clear failed codes) nor a failure.
+      expect(settled).toEqual(['abandoned']);
     });
 
     it('still asks for the password first: a wrong one is the usual 401', async () => {

@@ -2,7 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { RequestClient } from 'src/common/client-context.decorator';
+import { Clock } from 'src/common/clock';
 import { DomainValidationError } from 'src/common/domain-error';
+import { InvalidAccessTokenError } from 'src/access/access.errors';
 import { emailConfig } from 'src/config/email.config';
 import { registrationConfig } from 'src/config/registration.config';
 import { EmailService } from 'src/email/email.service';
@@ -19,7 +21,12 @@ import {
 } from 'src/events/domain-events';
 import { HashQueueFullError } from 'src/passwords/password.errors';
 import { PasswordService } from 'src/passwords/password.service';
-import type { TokenPair } from 'src/sessions/session';
+import {
+  type MfaChallenge,
+  MfaLoginService,
+  type SecondFactor,
+} from 'src/mfa/mfa-login.service';
+import type { AccessTokenOnly, TokenPair } from 'src/sessions/session';
 import { RefreshRotationService } from 'src/sessions/refresh-rotation.service';
 import { SessionsService } from 'src/sessions/sessions.service';
 import type { User } from 'src/users/user';
@@ -46,7 +53,9 @@ export class AuthService {
     private readonly passwords: PasswordService,
     private readonly loginAttempts: LoginAttemptsService,
     private readonly events: EventEmitter2,
+    private readonly clock: Clock,
     private readonly email: EmailService,
+    private readonly mfa: MfaLoginService,
     @Inject(registrationConfig.KEY)
     private readonly config: ConfigType<typeof registrationConfig>,
     @Inject(emailConfig.KEY)
@@ -92,10 +101,15 @@ export class AuthService {
     return required ? undefined : user;
   }
 
+  /**
+   * Checks the password; an account with a second factor gets a challenge instead of tokens. The attempt is then
+   * settled as neither success nor failure: only the challenge's outcome counts, so a caller who knows the password
+   * cannot clear the failures that wrong codes add up.
+   */
   async login(
     input: { username: string; password: string },
     client: RequestClient,
-  ): Promise<TokenPair> {
+  ): Promise<TokenPair | MfaChallenge> {
     const credentials = await this.users.findCredentialsByLogin(input.username);
     // Reserved before the hash is checked, so parallel guesses beyond the limit never reach argon2.
     const attempt = await this.loginAttempts
@@ -137,6 +151,10 @@ export class AuthService {
       await attempt.succeeded();
       this.loginFailed('email_unverified', credentials.user.id, client);
       throw emailNotVerifiedError();
+    }
+    if (credentials.user.mfaEnabled) {
+      await attempt.abandoned();
+      return this.mfa.startChallenge(credentials.user.id, client);
     }
     // Stored only if the account is still enabled and still has the password just checked: a disable or a
     // password change that landed while this login waited for its hash wins.
@@ -209,6 +227,32 @@ export class AuthService {
       sessionId: principal.sessionId,
       client,
     } satisfies PasswordChangedEvent);
+  }
+
+  /**
+   * A fresh sign-in inside the current session, for step-up: the password (as a login attempt) and, for an account
+   * with a second factor, a code or recovery code. The session's `amr` and `auth_time` are replaced and a new access
+   * token for the same session is signed; the refresh token is unchanged.
+   */
+  async reauthenticate(
+    principal: Principal,
+    password: string,
+    factor: SecondFactor,
+    client: RequestClient,
+  ): Promise<AccessTokenOnly> {
+    await this.checkCurrentPassword(principal, password);
+    const user = await this.users.findProfile(principal.userId);
+    if (!user) throw userGoneError();
+    const amr = user.mfaEnabled
+      ? (await this.mfa.checkSecondFactor(user.id, factor, client)).amr
+      : ['pwd'];
+    const access = await this.sessions.reissueAccessToken(
+      user.id,
+      principal.sessionId,
+      { amr, authTime: this.clock.now() },
+    );
+    if (!access) throw new InvalidAccessTokenError('revoked');
+    return access;
   }
 
   /**

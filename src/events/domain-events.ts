@@ -36,6 +36,14 @@ export const DomainEvent = {
   MailFailed: 'mail.failed',
   /** A question: answered (through emitAsync) by mail with the number of mails waiting in the outbox. */
   MailPendingCountRequested: 'mail.pending_count_requested',
+  MfaEnrolmentStarted: 'mfa.enrolment_started',
+  MfaEnabled: 'mfa.enabled',
+  /** A second factor was accepted (at login or re-authentication). */
+  MfaVerified: 'mfa.verified',
+  MfaFailed: 'mfa.failed',
+  RecoveryCodesRegenerated: 'mfa.recovery_codes_regenerated',
+  /** Turned off by the user, or reset by an admin (actorId). */
+  MfaDisabled: 'mfa.disabled',
   KeyRotated: 'key.rotated',
   AccessTokenRefused: 'access_token.refused',
   HashQueueRejected: 'passwords.hash_queue_rejected',
@@ -200,4 +208,29 @@ export interface MailEvent {
 
 export interface MailFailedEvent extends MailEvent {
   reason: 'rejected' | 'expired';
+}
+
+export type SecondFactorMethod = 'totp' | 'recovery_code';
+
+export interface MfaEvent {
+  userId: string;
+  client: EventClient;
+}
+
+export interface MfaVerifiedEvent extends MfaEvent {
+  method: SecondFactorMethod;
+  /** Where it was accepted: a login challenge or a re-authentication. */
+  purpose: 'login' | 'reauthentication';
+  /** Recovery codes left after this one (recovery codes only). */
+  remaining?: number;
+}
+
+export interface MfaFailedEvent extends MfaEvent {
+  method: SecondFactorMethod;
+  purpose: 'login' | 'reauthentication';
+}
+
+export interface MfaDisabledEvent extends MfaEvent {
+  /** The admin who reset it; absent when the user turned it off. */
+  actorId?: string;
 }

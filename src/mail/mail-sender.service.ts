@@ -56,6 +56,8 @@ export class MailSender implements OnApplicationBootstrap, OnModuleDestroy {
   private again = false;
   private started = false;
   private stopped = false;
+  /** Aborts the sends still running when shutdown has waited long enough. */
+  private readonly shutdown = new AbortController();
   private lastPurgeAt?: number;
 
   constructor(
@@ -80,19 +82,27 @@ export class MailSender implements OnApplicationBootstrap, OnModuleDestroy {
     this.kick();
   }
 
-  /** Before the database closes: no new round starts, and a running one may finish its sends. */
+  /**
+   * Before the database closes: no new round starts, and a running one may finish its sends for a while; then they
+   * are aborted (recorded as deferred, retried by whichever instance is up when their leases end) and the round is
+   * awaited, so nothing of this instance runs on after shutdown.
+   */
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     deleteInterval(this.scheduler, INTERVAL);
-    if (this.running)
+    const running = this.running;
+    if (running) {
       await withTimeout(
-        this.running,
+        running,
         Math.min(this.config.timeoutSeconds * 1000, MAX_SHUTDOWN_WAIT_MS),
-      ).catch(() =>
+      ).catch(() => {
         this.logger.warn(
-          'mail round still running at shutdown; its leases expire',
-        ),
-      );
+          'mail round still running at shutdown: its sends are aborted and retried later',
+        );
+        this.shutdown.abort();
+      });
+      await running.catch(() => undefined);
+    }
     this.transport.close();
   }
 
@@ -154,7 +164,10 @@ export class MailSender implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       await this.transport.send(
         mail,
-        AbortSignal.timeout(3 * this.config.timeoutSeconds * 1000),
+        AbortSignal.any([
+          AbortSignal.timeout(3 * this.config.timeoutSeconds * 1000),
+          this.shutdown.signal,
+        ]),
       );
     } catch (error) {
       await this.failedTry(mail, error as SmtpErrorLike);

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-export class TokenResponseDto {
+/** An access token alone: re-authentication and MFA enrolment refresh the current session's access token. */
+export class AccessTokenResponseDto {
   @ApiProperty({
     example:
       'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiIwYjZjNmYwZS02ZjRlLTRhMzktOWQwYS02ZjFmMGUxYzJiM2EifQ.3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
@@ -17,7 +18,9 @@ export class TokenResponseDto {
     description: 'Seconds until the access token expires.',
   })
   expires_in: number;
+}
 
+export class TokenResponseDto extends AccessTokenResponseDto {
   @ApiProperty({
     example: 'k3nX0n0s1-8bKp2e3yQ9o5m7hVd4Ww6Z1aLq0rTtYcU',
     description:
