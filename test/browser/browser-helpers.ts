@@ -77,3 +77,29 @@ export async function shownRequestBody(
   );
   return JSON.parse(await editor.inputValue()) as Record<string, unknown>;
 }
+
+/**
+ * Pastes a bearer token into the Authorize dialog (logging out a token pasted before, so a re-authorization
+ * replaces it) and closes the dialog once Swagger UI has applied it.
+ */
+export async function authorizeBearer(
+  page: Page,
+  token: string,
+): Promise<void> {
+  await page.locator('.auth-wrapper .btn.authorize').click();
+  const dialog = page.locator('.modal-ux');
+  await dialog.waitFor();
+  const form = dialog
+    .locator('.auth-container')
+    .filter({ has: page.locator('h4 code', { hasText: /^bearer$/ }) });
+  await form.waitFor();
+  const logout = form.getByRole('button', {
+    name: /Logout|Remove authorization/,
+  });
+  if (await logout.count()) await logout.click();
+  await form.locator('#auth-bearer-value').fill(token);
+  await form.getByRole('button', { name: 'Apply credentials' }).click();
+  await logout.waitFor();
+  await dialog.locator('button.close-modal').click();
+  await dialog.waitFor({ state: 'hidden' });
+}
