@@ -25,6 +25,7 @@ import {
 } from 'src/common/client-context.decorator';
 import { RateLimited } from 'src/throttling/rate-limited.decorator';
 import { UserResponseDto } from 'src/users/dto/user-response.dto';
+import { AccountService } from './account.service';
 import { AuthService } from './auth.service';
 import { CurrentUser } from 'src/access/current-user.decorator';
 import { Public } from 'src/access/public.decorator';
@@ -49,7 +50,10 @@ import type { Principal } from 'src/access/principal';
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly account: AccountService,
+  ) {}
 
   @Public()
   @RateLimited()
@@ -163,7 +167,7 @@ export class AuthController {
     @Body() body: ChangePasswordDto,
     @ClientContext() client: RequestClient,
   ): Promise<void> {
-    return this.auth.changePassword(
+    return this.account.changePassword(
       user,
       body.current_password,
       body.new_password,
@@ -189,7 +193,7 @@ export class AuthController {
     @Body() body: ChangeEmailDto,
     @ClientContext() client: RequestClient,
   ): Promise<AcceptedResponseDto> {
-    await this.auth.requestEmailChange(
+    await this.account.requestEmailChange(
       user,
       body.new_email,
       body.current_password,
@@ -218,7 +222,7 @@ export class AuthController {
     @Body() body: ReauthenticateDto,
     @ClientContext() client: RequestClient,
   ): Promise<AccessTokenResponseDto> {
-    return this.auth.reauthenticate(
+    return this.account.reauthenticate(
       user,
       body.password,
       { code: body.code, recoveryCode: body.recovery_code },

@@ -10,6 +10,7 @@ import { SessionsModule } from 'src/sessions/sessions.module';
 import { ThrottlingModule } from 'src/throttling/throttling.module';
 import { UsersModule } from 'src/users/users.module';
 import { AuthController } from './auth.controller';
+import { AccountService } from './account.service';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
 import { LockoutModule } from 'src/lockout/lockout.module';
@@ -30,6 +31,6 @@ import { MfaModule } from 'src/mfa/mfa.module';
     MfaModule,
   ],
   controllers: [AuthController],
-  providers: [AuthService, JwtStrategy],
+  providers: [AuthService, AccountService, JwtStrategy],
 })
 export class AuthModule {}

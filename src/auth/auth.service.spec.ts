@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
 import type { EmailService } from 'src/email/email.service';
-import { Clock } from 'src/common/clock';
 import type { MfaLoginService } from 'src/mfa/mfa-login.service';
 import type { emailConfig } from 'src/config/email.config';
 import type { ConfigType } from '@nestjs/config';
@@ -128,7 +127,6 @@ function setup(
     passwords as unknown as PasswordService,
     loginAttempts as unknown as LoginAttemptsService,
     events as unknown as EventEmitter2,
-    new Clock(),
     email as unknown as EmailService,
     mfa as unknown as MfaLoginService,
     config,
@@ -389,97 +387,6 @@ describe(AuthService.name, () => {
       expect(users.create).toHaveBeenCalled();
       expect(email.accountCreated).toHaveBeenCalledWith(
         expect.objectContaining({ username: 'bob' }),
-      );
-    });
-  });
-
-  describe('changePassword', () => {
-    it('stores the new hash, voids pending reset links, ends every other session and announces the change', async () => {
-      const { service, users, sessions, settled, events, email } = setup();
-      await service.changePassword(
-        PRINCIPAL,
-        'correct horse',
-        'battery staple',
-        CLIENT,
-      );
-      expect(users.setPasswordHash).toHaveBeenCalledWith(
-        ALICE.id,
-        hashOf('battery staple'),
-      );
-      expect(email.passwordChanged).toHaveBeenCalledWith(ALICE.id);
-      expect(sessions.revokeAllSessions).toHaveBeenCalledWith(
-        ALICE.id,
-        'password_changed',
-        PRINCIPAL.sessionId,
-      );
-      expect(settled).toEqual(['succeeded']);
-      expect(events.emit).toHaveBeenCalledWith(DomainEvent.PasswordChanged, {
-        userId: ALICE.id,
-        sessionId: PRINCIPAL.sessionId,
-        client: CLIENT,
-      });
-    });
-
-    it.each([
-      ['wrong_password', 'not my password', 'battery staple'],
-      ['invalid_new_password', 'correct horse', 'short'],
-    ])(
-      'refuses and announces the refusal as %s, changing nothing',
-      async (reason, current, next) => {
-        const { service, users, sessions, events } = setup();
-        await expect(
-          service.changePassword(PRINCIPAL, current, next, CLIENT),
-        ).rejects.toBeDefined();
-        expect(users.setPasswordHash).not.toHaveBeenCalled();
-        expect(sessions.revokeAllSessions).not.toHaveBeenCalled();
-        expect(events.emit).toHaveBeenCalledWith(
-          DomainEvent.PasswordChangeFailed,
-          {
-            userId: ALICE.id,
-            sessionId: PRINCIPAL.sessionId,
-            client: CLIENT,
-            reason,
-          },
-        );
-      },
-    );
-
-    it('counts a wrong current password toward the lockout', async () => {
-      const { service, settled } = setup();
-      await expect(
-        service.changePassword(
-          PRINCIPAL,
-          'not my password',
-          'x'.repeat(12),
-          CLIENT,
-        ),
-      ).rejects.toMatchObject({ code: 'AUTH.WRONG_CURRENT_PASSWORD' });
-      expect(settled).toEqual(['failed']);
-    });
-
-    it('costs no hash and no attempt when the new password breaks the policy', async () => {
-      const { service, loginAttempts, passwords } = setup();
-      await expect(
-        service.changePassword(PRINCIPAL, 'correct horse', 'short', CLIENT),
-      ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-      expect(loginAttempts.begin).not.toHaveBeenCalled();
-      expect(passwords.verify).not.toHaveBeenCalled();
-    });
-
-    it('announces a refused hash as busy', async () => {
-      const { service, passwords, events } = setup();
-      passwords.verify.mockRejectedValue(new HashQueueFullError(5_000));
-      await expect(
-        service.changePassword(
-          PRINCIPAL,
-          'correct horse',
-          'battery staple',
-          CLIENT,
-        ),
-      ).rejects.toBeInstanceOf(HashQueueFullError);
-      expect(events.emit).toHaveBeenCalledWith(
-        DomainEvent.PasswordChangeFailed,
-        expect.objectContaining({ reason: 'busy' }),
       );
     });
   });

@@ -2,31 +2,20 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { RequestClient } from 'src/common/client-context.decorator';
-import { Clock } from 'src/common/clock';
-import { DomainValidationError } from 'src/common/domain-error';
-import { InvalidAccessTokenError } from 'src/access/access.errors';
 import { emailConfig } from 'src/config/email.config';
 import { registrationConfig } from 'src/config/registration.config';
 import { EmailService } from 'src/email/email.service';
-import { passwordLengthAllowed } from 'src/config/password-policy';
 import {
   DomainEvent,
   type LoginFailedEvent,
   type LoginFailureReason,
   type LoginSucceededEvent,
-  type PasswordChangedEvent,
-  type PasswordChangeFailedEvent,
-  type PasswordChangeFailureReason,
   type UserCreatedEvent,
 } from 'src/events/domain-events';
-import { HashQueueFullError } from 'src/passwords/password.errors';
+import { checkPasswordPolicy } from 'src/passwords/password-policy.check';
 import { PasswordService } from 'src/passwords/password.service';
-import {
-  type MfaChallenge,
-  MfaLoginService,
-  type SecondFactor,
-} from 'src/mfa/mfa-login.service';
-import type { AccessTokenOnly, TokenPair } from 'src/sessions/session';
+import { type MfaChallenge, MfaLoginService } from 'src/mfa/mfa-login.service';
+import type { TokenPair } from 'src/sessions/session';
 import { RefreshRotationService } from 'src/sessions/refresh-rotation.service';
 import { SessionsService } from 'src/sessions/sessions.service';
 import type { User } from 'src/users/user';
@@ -36,7 +25,6 @@ import {
   invalidCredentialsError,
   registrationClosedError,
   userGoneError,
-  WrongCurrentPasswordError,
 } from './auth.errors';
 import { TooManyLoginAttemptsError } from 'src/lockout/login-attempts.errors';
 import { LoginAttemptsService } from 'src/lockout/login-attempts.service';
@@ -53,7 +41,6 @@ export class AuthService {
     private readonly passwords: PasswordService,
     private readonly loginAttempts: LoginAttemptsService,
     private readonly events: EventEmitter2,
-    private readonly clock: Clock,
     private readonly email: EmailService,
     private readonly mfa: MfaLoginService,
     @Inject(registrationConfig.KEY)
@@ -74,7 +61,11 @@ export class AuthService {
     password: string;
   }): Promise<User | undefined> {
     if (this.config.registration === 'closed') throw registrationClosedError();
-    this.checkPasswordPolicy('password', input.password);
+    checkPasswordPolicy(
+      'password',
+      input.password,
+      this.config.passwordMinLength,
+    );
     const passwordHash = await this.passwords.hash(input.password);
     const required = this.emailSettings.verification === 'required';
     if (required && (await this.users.findByEmail(input.email))) {
@@ -195,123 +186,6 @@ export class AuthService {
     return user;
   }
 
-  /** Changes the password and ends every other session; the current one stays signed in. Every refusal is audited. */
-  async changePassword(
-    principal: Principal,
-    currentPassword: string,
-    newPassword: string,
-    client: RequestClient,
-  ): Promise<void> {
-    const passwordHash = await this.checkPasswordChange(
-      principal,
-      currentPassword,
-      newPassword,
-    ).catch((error: unknown) => {
-      this.events.emit(DomainEvent.PasswordChangeFailed, {
-        userId: principal.userId,
-        sessionId: principal.sessionId,
-        client,
-        reason: passwordChangeFailure(error),
-      } satisfies PasswordChangeFailedEvent);
-      throw error;
-    });
-    await this.users.setPasswordHash(principal.userId, passwordHash);
-    await this.email.passwordChanged(principal.userId);
-    await this.sessions.revokeAllSessions(
-      principal.userId,
-      'password_changed',
-      principal.sessionId,
-    );
-    this.events.emit(DomainEvent.PasswordChanged, {
-      userId: principal.userId,
-      sessionId: principal.sessionId,
-      client,
-    } satisfies PasswordChangedEvent);
-  }
-
-  /**
-   * A fresh sign-in inside the current session, for step-up: the password (as a login attempt) and, for an account
-   * with a second factor, a code or recovery code. The session's `amr` and `auth_time` are replaced and a new access
-   * token for the same session is signed; the refresh token is unchanged.
-   */
-  async reauthenticate(
-    principal: Principal,
-    password: string,
-    factor: SecondFactor,
-    client: RequestClient,
-  ): Promise<AccessTokenOnly> {
-    await this.checkCurrentPassword(principal, password);
-    const user = await this.users.findProfile(principal.userId);
-    if (!user) throw userGoneError();
-    const amr = user.mfaEnabled
-      ? (await this.mfa.checkSecondFactor(user.id, factor, client)).amr
-      : ['pwd'];
-    const access = await this.sessions.reissueAccessToken(
-      user.id,
-      principal.sessionId,
-      { amr, authTime: this.clock.now() },
-    );
-    if (!access) throw new InvalidAccessTokenError('revoked');
-    return access;
-  }
-
-  /**
-   * Asks to move the account to `newEmail`: the current password is checked like a login attempt (so a stolen
-   * access token cannot redirect the account's mail), then a link goes to the new address and a notice to the
-   * current one. The change applies when the new address confirms.
-   */
-  async requestEmailChange(
-    principal: Principal,
-    newEmail: string,
-    currentPassword: string,
-    client: RequestClient,
-  ): Promise<void> {
-    await this.checkCurrentPassword(principal, currentPassword);
-    await this.email.requestEmailChange(principal.userId, newEmail, client);
-  }
-
-  /**
-   * Checks the current password as a login attempt (same per-account lockout, reserved before the hash), so a
-   * stolen access token is no way to guess the password online; resolves to the new password's hash.
-   */
-  private async checkPasswordChange(
-    principal: Principal,
-    currentPassword: string,
-    newPassword: string,
-  ): Promise<string> {
-    // First, so that a request the policy refuses costs no hash and no attempt.
-    this.checkPasswordPolicy('new_password', newPassword);
-    await this.checkCurrentPassword(principal, currentPassword);
-    return this.passwords.hash(newPassword);
-  }
-
-  /** The current password, checked as a login attempt: same per-account lockout, reserved before the hash. */
-  private async checkCurrentPassword(
-    principal: Principal,
-    currentPassword: string,
-  ): Promise<void> {
-    const credentials = await this.users.findCredentialsById(principal.userId);
-    if (!credentials) throw userGoneError();
-    const attempt = await this.loginAttempts.begin({
-      accountId: principal.userId,
-    });
-    let valid: boolean;
-    try {
-      valid = await this.passwords.verify(
-        credentials.passwordHash,
-        currentPassword,
-      );
-    } catch (error) {
-      await attempt.abandoned();
-      throw error;
-    }
-    if (!valid) {
-      await attempt.failed();
-      throw new WrongCurrentPasswordError();
-    }
-    await attempt.succeeded();
-  }
-
   /** Announced with the reason; the submitted login and password are never part of it. */
   private loginFailed(
     reason: LoginFailureReason,
@@ -324,21 +198,4 @@ export class AuthService {
       client,
     } satisfies LoginFailedEvent);
   }
-
-  private checkPasswordPolicy(field: string, password: string): void {
-    if (!passwordLengthAllowed(password, this.config.passwordMinLength)) {
-      throw new DomainValidationError(
-        field,
-        `${field} must be at least ${this.config.passwordMinLength} characters`,
-      );
-    }
-  }
-}
-
-function passwordChangeFailure(error: unknown): PasswordChangeFailureReason {
-  if (error instanceof WrongCurrentPasswordError) return 'wrong_password';
-  if (error instanceof TooManyLoginAttemptsError) return 'locked_out';
-  if (error instanceof DomainValidationError) return 'invalid_new_password';
-  if (error instanceof HashQueueFullError) return 'busy';
-  return 'error';
 }

@@ -6,7 +6,6 @@ import type { RequestClient } from 'src/common/client-context.decorator';
 import { Clock } from 'src/common/clock';
 import { DomainValidationError } from 'src/common/domain-error';
 import { emailConfig } from 'src/config/email.config';
-import { passwordLengthAllowed } from 'src/config/password-policy';
 import { registrationConfig } from 'src/config/registration.config';
 import type { DbExecutor } from 'src/database/database.types';
 import {
@@ -19,6 +18,7 @@ import {
 } from 'src/events/domain-events';
 import { MailOutbox } from 'src/mail/mail-outbox.service';
 import type { OutgoingMail } from 'src/mail/outgoing-mail';
+import { checkPasswordPolicy } from 'src/passwords/password-policy.check';
 import { PasswordService } from 'src/passwords/password.service';
 import { SessionsService } from 'src/sessions/sessions.service';
 import { QuotaService } from 'src/throttling/quota.service';
@@ -133,13 +133,11 @@ export class EmailService implements OnModuleDestroy {
   ): Promise<void> {
     this.ensureEnabled();
     const found = await this.findUsable(token, 'password_reset');
-    if (
-      !passwordLengthAllowed(newPassword, this.registration.passwordMinLength)
-    )
-      throw new DomainValidationError(
-        'new_password',
-        `new_password must be at least ${this.registration.passwordMinLength} characters`,
-      );
+    checkPasswordPolicy(
+      'new_password',
+      newPassword,
+      this.registration.passwordMinLength,
+    );
     const passwordHash = await this.passwords.hash(newPassword);
     const now = this.clock.now();
     const account = await this.tokens.transaction(async (tx) => {
