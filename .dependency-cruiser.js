@@ -8,6 +8,7 @@
 const LAYERS = [
   ['auth'],
   ['email', 'mfa'],
+  ['passkeys'],
   ['oauth', 'users'],
   ['sessions'],
   ['keys'],

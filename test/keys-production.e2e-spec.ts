@@ -36,6 +36,7 @@ function start(env: Record<string, string>): {
       NODE_ENV: 'production',
       // Mail is not what these tests are about; production would otherwise need SMTP_URL and APP_URL.
       EMAIL_FEATURES: 'off',
+      PASSKEYS: 'off',
       HOST: '127.0.0.1',
       PORT: String(PORT),
       DATABASE_URL: 'pglite://memory',

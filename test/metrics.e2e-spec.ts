@@ -320,6 +320,7 @@ describe('GET /metrics protection (e2e)', () => {
       NODE_ENV: 'production',
       TRUST_PROXY: '1',
       EMAIL_FEATURES: 'off',
+      PASSKEYS: 'off',
     });
     try {
       // supertest connects over loopback; a reverse proxy on the same host does too.

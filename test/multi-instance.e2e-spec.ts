@@ -61,6 +61,7 @@ describeWithServices(
         NODE_ENV: 'production',
         // Mail is not what these tests are about; production would otherwise need SMTP_URL and APP_URL.
         EMAIL_FEATURES: 'off',
+        PASSKEYS: 'off',
         LOG_LEVEL: 'warn',
       };
       // Both start at once against an empty database: the migration lock has to hold.

@@ -252,6 +252,7 @@ describe('OpenAPI document (e2e)', () => {
       'auth',
       'email',
       'mfa',
+      'passkeys',
       'sessions',
       'oauth',
       'users',
@@ -378,6 +379,7 @@ describe('Swagger UI in production (e2e)', () => {
     const t = await createTestApp({
       NODE_ENV: 'production',
       EMAIL_FEATURES: 'off',
+      PASSKEYS: 'off',
     });
     try {
       const init = await t.http().get('/docs/swagger-ui-init.js').expect(200);

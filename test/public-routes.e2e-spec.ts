@@ -31,6 +31,9 @@ const PUBLIC_OPERATIONS = [
   'POST /auth/password/reset',
   // The second half of a login: holding the challenge token from the password step is the credential.
   'POST /auth/mfa/verify',
+  // Passkey sign-in: the signed assertion is the credential.
+  'POST /auth/passkeys/login',
+  'POST /auth/passkeys/login/options',
 ].sort();
 
 /** Open without a token, but a token that is sent is checked (and serves its user): documented as either. */

@@ -139,6 +139,7 @@ function newAccount() {
         NODE_ENV: 'production',
         // Mail is not what these tests are about; production would otherwise need SMTP_URL and APP_URL.
         EMAIL_FEATURES: 'off',
+        PASSKEYS: 'off',
         JWT_SECRET: randomBytes(48).toString('base64'),
         DATA_DIR: dataDir,
         DATABASE_URL: databaseUrl.toString(),

@@ -6,10 +6,14 @@ import {
   type MfaEvent,
   type MfaFailedEvent,
   type MfaVerifiedEvent,
+  type PasskeyEvent,
 } from 'src/events/domain-events';
 import { AuditService } from './audit.service';
 
-/** The second factor's part of the audit trail: enrolment, every code accepted or refused, turning it off. */
+/**
+ * The second factor's and the passkeys' part of the audit trail: enrolment, every code accepted or refused,
+ * turning it off; passkeys registered, renamed, deleted, used, and suspected copies.
+ */
 @Injectable()
 export class MfaAuditListener {
   constructor(private readonly audit: AuditService) {}
@@ -74,6 +78,52 @@ export class MfaAuditListener {
       actorId: event.actorId,
       client: event.client,
       details: { by: event.actorId ? 'admin' : 'user' },
+    });
+  }
+
+  @OnEvent(DomainEvent.PasskeyRegistered)
+  passkeyRegistered(event: PasskeyEvent): void {
+    this.passkey('passkey_registered', event);
+  }
+
+  @OnEvent(DomainEvent.PasskeyRenamed)
+  passkeyRenamed(event: PasskeyEvent): void {
+    this.passkey('passkey_renamed', event);
+  }
+
+  @OnEvent(DomainEvent.PasskeyDeleted)
+  passkeyDeleted(event: PasskeyEvent): void {
+    this.passkey('passkey_deleted', event);
+  }
+
+  @OnEvent(DomainEvent.PasskeyUsed)
+  passkeyUsed(event: PasskeyEvent): void {
+    this.passkey('passkey_used', event);
+  }
+
+  @OnEvent(DomainEvent.PasskeyCloneSuspected)
+  passkeyCloneSuspected(event: PasskeyEvent): void {
+    this.passkey('passkey_clone_suspected', event);
+  }
+
+  private passkey(
+    type:
+      | 'passkey_registered'
+      | 'passkey_renamed'
+      | 'passkey_deleted'
+      | 'passkey_used'
+      | 'passkey_clone_suspected',
+    event: PasskeyEvent,
+  ): void {
+    this.audit.record({
+      type,
+      userId: event.userId,
+      actorId: event.actorId,
+      client: event.client,
+      details: {
+        passkey_id: event.passkeyId,
+        ...(event.purpose && { purpose: event.purpose }),
+      },
     });
   }
 }

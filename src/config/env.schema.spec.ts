@@ -5,6 +5,8 @@ const SECRET_32 = 'a'.repeat(32);
 const MAIL_PRODUCTION = {
   SMTP_URL: 'smtp://mail.example.com:587',
   APP_URL: 'https://app.example.com',
+  WEBAUTHN_RP_ID: 'example.com',
+  WEBAUTHN_ORIGINS: 'https://app.example.com',
 };
 
 /** The error parseEnv throws for `env`, checked to be one readable line. */
@@ -358,7 +360,8 @@ describe(parseEnv.name, () => {
 
     it('needs no SMTP server with EMAIL_FEATURES=off, or outside production', () => {
       expect(
-        parseEnv({ ...production, EMAIL_FEATURES: 'off' }).EMAIL_FEATURES,
+        parseEnv({ ...production, EMAIL_FEATURES: 'off', PASSKEYS: 'off' })
+          .EMAIL_FEATURES,
       ).toBe('off');
       expect(parseEnv({}).SMTP_URL).toBeUndefined();
     });
@@ -385,6 +388,31 @@ describe(parseEnv.name, () => {
       ).toMatch(
         /MAIL_RETRY_BASE: must not be longer than MAIL_RETRY_MAX_DELAY/,
       );
+    });
+  });
+
+  describe('passkeys', () => {
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: SECRET_32,
+      SMTP_URL: 'smtp://mail.example.com:587',
+      APP_URL: 'https://app.example.com',
+    };
+
+    it('needs WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS in production while passkeys are on, naming each', () => {
+      const message = failure(production);
+      expect(message).toMatch(/WEBAUTHN_RP_ID: required in production/);
+      expect(message).toMatch(/WEBAUTHN_ORIGINS: required in production/);
+      expect(parseEnv({ ...production, PASSKEYS: 'off' }).PASSKEYS).toBe('off');
+    });
+
+    it.each([
+      ['WEBAUTHN_RP_ID', 'https://example.com'],
+      ['WEBAUTHN_RP_ID', 'example.com:443'],
+      ['WEBAUTHN_ORIGINS', 'https://app.example.com/login'],
+      ['WEBAUTHN_ORIGINS', 'app.example.com'],
+    ])('refuses %s=%j', (key, value) => {
+      expect(failure({ [key]: value })).toMatch(new RegExp(`${key}: `));
     });
   });
 });

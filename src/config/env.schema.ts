@@ -12,6 +12,7 @@ import {
 } from './env-fields';
 import { checkEmail, emailEnvFields } from './email-env';
 import { mfaEnvFields } from './mfa-env';
+import { checkWebauthn, webauthnEnvFields } from './webauthn-env';
 import {
   PASSWORD_MAX,
   PASSWORD_MIN,
@@ -192,6 +193,7 @@ export const envSchema = z
 
     ...emailEnvFields,
     ...mfaEnvFields,
+    ...webauthnEnvFields,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
@@ -210,6 +212,7 @@ export const envSchema = z
     checkSigningKeys(env, ctx);
     checkTrustProxy(env, ctx);
     checkEmail(env, ctx);
+    checkWebauthn(env, ctx);
     if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
       ctx.addIssue({
         code: 'custom',

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   index,
   integer,
@@ -288,4 +289,50 @@ export const mfaChallenges = pgTable(
     uniqueIndex('mfa_challenges_token_hash_key').on(t.tokenHash),
     index('mfa_challenges_expires_at_idx').on(t.expiresAt),
   ],
+);
+
+/** WebAuthn credentials (passkeys). `credential_id` and `public_key` are base64url; the counter only ever rises. */
+export const passkeys = pgTable(
+  'passkeys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    credentialId: text('credential_id').notNull(),
+    publicKey: text('public_key').notNull(),
+    counter: bigint('counter', { mode: 'number' }).notNull(),
+    transports: text('transports')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    backedUp: boolean('backed_up').notNull(),
+    deviceType: text('device_type').notNull(),
+    name: text('name').notNull(),
+    createdAt: timestamptz('created_at').notNull(),
+    lastUsedAt: timestamptz('last_used_at'),
+  },
+  (t) => [
+    uniqueIndex('passkeys_credential_id_key').on(t.credentialId),
+    index('passkeys_user_id_idx').on(t.userId),
+  ],
+);
+
+/**
+ * A WebAuthn ceremony in progress: the challenge the server issued, for whom (null: a usernameless sign-in) and what
+ * for. A verify deletes the row before it checks anything, so a replayed response finds no challenge.
+ */
+export const webauthnCeremonies = pgTable(
+  'webauthn_ceremonies',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind', {
+      enum: ['registration', 'authentication', 'second_factor'],
+    }).notNull(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    challenge: text('challenge').notNull(),
+    createdAt: timestamptz('created_at').notNull(),
+    expiresAt: timestamptz('expires_at').notNull(),
+  },
+  (t) => [index('webauthn_ceremonies_expires_at_idx').on(t.expiresAt)],
 );

@@ -44,6 +44,14 @@ export const DomainEvent = {
   RecoveryCodesRegenerated: 'mfa.recovery_codes_regenerated',
   /** Turned off by the user, or reset by an admin (actorId). */
   MfaDisabled: 'mfa.disabled',
+  PasskeyRegistered: 'passkey.registered',
+  PasskeyRenamed: 'passkey.renamed',
+  /** By the user, or by an admin (actorId). */
+  PasskeyDeleted: 'passkey.deleted',
+  /** A passkey signed the user in, or served as the second factor of a login. */
+  PasskeyUsed: 'passkey.used',
+  /** A counting credential reported a counter that did not rise: refused, possibly a copy. */
+  PasskeyCloneSuspected: 'passkey.clone_suspected',
   KeyRotated: 'key.rotated',
   AccessTokenRefused: 'access_token.refused',
   HashQueueRejected: 'passwords.hash_queue_rejected',
@@ -210,7 +218,7 @@ export interface MailFailedEvent extends MailEvent {
   reason: 'rejected' | 'expired';
 }
 
-export type SecondFactorMethod = 'totp' | 'recovery_code';
+export type SecondFactorMethod = 'totp' | 'recovery_code' | 'passkey';
 
 export interface MfaEvent {
   userId: string;
@@ -233,4 +241,13 @@ export interface MfaFailedEvent extends MfaEvent {
 export interface MfaDisabledEvent extends MfaEvent {
   /** The admin who reset it; absent when the user turned it off. */
   actorId?: string;
+}
+
+export interface PasskeyEvent {
+  userId: string;
+  passkeyId: string;
+  client: EventClient;
+  actorId?: string;
+  /** PasskeyUsed: a passwordless sign-in, or the second factor of a login. */
+  purpose?: 'login' | 'second_factor';
 }

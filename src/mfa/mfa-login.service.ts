@@ -18,6 +18,8 @@ import {
 import { LoginAttemptsService } from 'src/lockout/login-attempts.service';
 import type { TokenPair } from 'src/sessions/session';
 import { SessionsService } from 'src/sessions/sessions.service';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { PasskeysService } from 'src/passkeys/passkeys.service';
 import { invalidChallengeError, invalidSecondFactorError } from './mfa.errors';
 import { MfaRepository } from './mfa.repository';
 import { hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes';
@@ -30,12 +32,15 @@ export interface MfaChallenge {
   mfa_token: string;
   methods: SecondFactorMethod[];
   expires_in: number;
+  /** When the user has a passkey: request options for it, under their own ceremony id. */
+  passkey?: { ceremony_id: string; options: Record<string, unknown> };
 }
 
-/** A code from the app, or one of the recovery codes: exactly one. */
+/** A code from the app, one of the recovery codes, or a passkey assertion: exactly one. */
 export interface SecondFactor {
   code?: string;
   recoveryCode?: string;
+  passkey?: { ceremonyId: string; response: AuthenticationResponseJSON };
 }
 
 export interface SecondFactorResult {
@@ -56,6 +61,7 @@ export class MfaLoginService {
     private readonly repository: MfaRepository,
     private readonly box: TotpSecretBox,
     private readonly sessions: SessionsService,
+    private readonly passkeys: PasskeysService,
     private readonly loginAttempts: LoginAttemptsService,
     private readonly events: EventEmitter2,
     private readonly clock: Clock,
@@ -80,11 +86,20 @@ export class MfaLoginService {
         now.getTime() + this.config.challengeTtlSeconds * 1000,
       ),
     });
+    const passkey = await this.passkeys.secondFactorOptions(userId);
     return {
       mfa_required: true,
       mfa_token: token,
-      methods: ['totp', 'recovery_code'],
+      methods: passkey
+        ? ['totp', 'passkey', 'recovery_code']
+        : ['totp', 'recovery_code'],
       expires_in: this.config.challengeTtlSeconds,
+      ...(passkey && {
+        passkey: {
+          ceremony_id: passkey.ceremonyId,
+          options: { ...passkey.options },
+        },
+      }),
     };
   }
 
@@ -120,7 +135,7 @@ export class MfaLoginService {
       await attempt.abandoned();
       throw invalidChallengeError();
     }
-    const result = await this.check(challenge.userId, factor).catch(
+    const result = await this.check(challenge.userId, factor, client).catch(
       async (error: unknown) => {
         await attempt.abandoned();
         throw error;
@@ -180,7 +195,7 @@ export class MfaLoginService {
   ): Promise<SecondFactorResult> {
     checkFactorShape(factor);
     const attempt = await this.loginAttempts.begin({ accountId: userId });
-    const result = await this.check(userId, factor).catch(
+    const result = await this.check(userId, factor, client).catch(
       async (error: unknown) => {
         await attempt.abandoned();
         throw error;
@@ -214,7 +229,19 @@ export class MfaLoginService {
   private async check(
     userId: string,
     factor: SecondFactor,
+    client: RequestClient,
   ): Promise<SecondFactorResult | undefined> {
+    if (factor.passkey !== undefined) {
+      const verified = await this.passkeys.verifySecondFactor(
+        userId,
+        factor.passkey.ceremonyId,
+        factor.passkey.response,
+        client,
+      );
+      return verified
+        ? { method: 'passkey', amr: ['pwd', 'hwk', 'mfa'] }
+        : undefined;
+    }
     if (factor.recoveryCode !== undefined) {
       const normalized = normalizeRecoveryCode(factor.recoveryCode);
       if (!normalized) return undefined;
@@ -248,7 +275,12 @@ export class MfaLoginService {
     this.events.emit(DomainEvent.MfaFailed, {
       userId,
       client,
-      method: factor.recoveryCode !== undefined ? 'recovery_code' : 'totp',
+      method:
+        factor.passkey !== undefined
+          ? 'passkey'
+          : factor.recoveryCode !== undefined
+            ? 'recovery_code'
+            : 'totp',
       purpose,
     } satisfies MfaFailedEvent);
   }
@@ -263,13 +295,13 @@ function hashToken(token: string): string {
  * code is a 400 and costs no attempt.
  */
 function checkFactorShape(factor: SecondFactor): void {
-  const given = [factor.code, factor.recoveryCode].filter(
+  const given = [factor.code, factor.recoveryCode, factor.passkey].filter(
     (v) => v !== undefined,
   );
   if (given.length !== 1)
     throw new DomainValidationError(
       'code',
-      'send exactly one of code and recovery_code',
+      'send exactly one of code, recovery_code and passkey',
     );
   if (factor.code !== undefined && !isWellFormedCode(factor.code))
     throw new DomainValidationError('code', 'code must be 6 digits (0-9)');

@@ -151,7 +151,14 @@ export class MfaController {
   ): Promise<MfaTokenResponseDto> {
     return this.login.verifyChallenge(
       body.mfa_token,
-      { code: body.code, recoveryCode: body.recovery_code },
+      {
+        code: body.code,
+        recoveryCode: body.recovery_code,
+        passkey: body.passkey && {
+          ceremonyId: body.passkey.ceremony_id,
+          response: body.passkey.response,
+        },
+      },
       client,
     );
   }

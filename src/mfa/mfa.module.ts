@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { mfaConfig } from 'src/config/mfa.config';
 import { LockoutModule } from 'src/lockout/lockout.module';
 import { RevocationModule } from 'src/revocation/revocation.module';
+import { PasskeysModule } from 'src/passkeys/passkeys.module';
 import { SessionsModule } from 'src/sessions/sessions.module';
 import { ThrottlingModule } from 'src/throttling/throttling.module';
 import { UsersModule } from 'src/users/users.module';
@@ -18,6 +19,7 @@ import { TotpSecretBox } from './totp-secret-box';
     ConfigModule.forFeature(mfaConfig),
     LockoutModule,
     RevocationModule,
+    PasskeysModule,
     SessionsModule,
     ThrottlingModule,
     UsersModule,

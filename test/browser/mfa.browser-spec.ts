@@ -67,6 +67,7 @@ describeWithChromium('Second factor through Swagger UI in chromium', () => {
       {
         NODE_ENV: 'production',
         EMAIL_FEATURES: 'off',
+        PASSKEYS: 'off',
         DATABASE_URL: 'pglite://memory',
         DATA_DIR: dataDir,
         JWT_ALGORITHM: 'HS256',

@@ -52,6 +52,7 @@ describeWithChromium('Password reset through Swagger UI in chromium', () => {
       await closedPort(),
       {
         NODE_ENV: 'production',
+        PASSKEYS: 'off',
         DATABASE_URL: 'pglite://memory',
         DATA_DIR: dataDir,
         JWT_ALGORITHM: 'HS256',

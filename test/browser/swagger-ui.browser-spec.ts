@@ -71,6 +71,7 @@ async function startApp(): Promise<RunningApp> {
       NODE_ENV: 'production',
       // Mail is the password-reset browser spec's concern; production would otherwise need SMTP_URL and APP_URL.
       EMAIL_FEATURES: 'off',
+      PASSKEYS: 'off',
       HOST: '127.0.0.1',
       PORT: String(PORT),
       DATABASE_URL: 'pglite://memory',

@@ -1,5 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import {
+  PasskeyAssertionDto,
+  PasskeyOptionsResponseDto,
+} from 'src/passkeys/dto/passkeys.dto';
 import {
   TokenResponseDto,
   AccessTokenResponseDto,
@@ -49,6 +60,20 @@ export class MfaVerifyDto {
   @IsString()
   @MaxLength(64)
   recovery_code?: string;
+
+  @ApiPropertyOptional({
+    type: PasskeyAssertionDto,
+    description:
+      'A passkey assertion for the `passkey` options of the login answer: `{ceremony_id, response}`.',
+    example: {
+      ceremony_id: '6f1c2a3b-4d5e-4f60-8a71-92b3c4d5e6f7',
+      response: { id: '…', rawId: '…', type: 'public-key', response: {} },
+    },
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => PasskeyAssertionDto)
+  passkey?: PasskeyAssertionDto;
 }
 
 export class TotpSetupResponseDto {
@@ -107,6 +132,13 @@ export class MfaChallengeResponseDto {
 
   @ApiProperty({ example: 300 })
   expires_in: number;
+
+  @ApiPropertyOptional({
+    type: PasskeyOptionsResponseDto,
+    description:
+      'When the user has a passkey: request options for it and their ceremony id.',
+  })
+  passkey?: PasskeyOptionsResponseDto;
 }
 
 export class MfaTokenResponseDto extends TokenResponseDto {

@@ -1,0 +1,396 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import type { Principal } from 'src/access/principal';
+import type { RequestClient } from 'src/common/client-context.decorator';
+import { Clock } from 'src/common/clock';
+import { webauthnConfig } from 'src/config/webauthn.config';
+import {
+  DomainEvent,
+  type LoginSucceededEvent,
+  type PasskeyEvent,
+} from 'src/events/domain-events';
+import type { TokenPair } from 'src/sessions/session';
+import { SessionsService } from 'src/sessions/sessions.service';
+import { userNotFoundError } from 'src/users/users.errors';
+import { UsersService } from 'src/users/users.service';
+import { counterAccepted } from './passkey-counter';
+import {
+  passkeyAlreadyRegisteredError,
+  passkeyAuthenticationFailedError,
+  passkeyNotFoundError,
+  passkeyRegistrationFailedError,
+  passkeysOffError,
+} from './passkeys.errors';
+import {
+  type CeremonyKind,
+  PasskeysRepository,
+  type StoredPasskey,
+} from './passkeys.repository';
+
+export interface Ceremony<T> {
+  ceremonyId: string;
+  options: T;
+}
+
+/**
+ * The server side of the WebAuthn ceremonies (@simplewebauthn/server): registering passkeys, signing in with one
+ * (no password), and a passkey as the second factor of a login. Every challenge is held server-side under a ceremony
+ * id and spent by the first verify attempt. The library answers `verified: false` for a bad signature instead of
+ * throwing: that is checked before anything is recorded.
+ */
+@Injectable()
+export class PasskeysService {
+  private readonly logger = new Logger(PasskeysService.name);
+
+  constructor(
+    private readonly repository: PasskeysRepository,
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly events: EventEmitter2,
+    private readonly clock: Clock,
+    @Inject(webauthnConfig.KEY)
+    private readonly config: ConfigType<typeof webauthnConfig>,
+  ) {}
+
+  async registrationOptions(
+    principal: Principal,
+  ): Promise<Ceremony<PublicKeyCredentialCreationOptionsJSON>> {
+    this.ensureEnabled();
+    const user = await this.users.findProfile(principal.userId);
+    if (!user) throw userNotFoundError();
+    const existing = await this.repository.listOf(user.id);
+    const options = await generateRegistrationOptions({
+      rpName: this.config.rpName,
+      rpID: this.config.rpId,
+      userName: user.username,
+      userID: Buffer.from(user.id, 'utf8'),
+      attestationType: 'none',
+      timeout: this.config.ceremonyTtlSeconds * 1000,
+      excludeCredentials: existing.map((p) => ({
+        id: p.credentialId,
+        transports: p.transports as never,
+      })),
+      authenticatorSelection: {
+        residentKey: 'preferred',
+        userVerification: 'required',
+      },
+    });
+    return {
+      ceremonyId: await this.ceremony(
+        'registration',
+        user.id,
+        options.challenge,
+      ),
+      options,
+    };
+  }
+
+  async register(
+    principal: Principal,
+    ceremonyId: string,
+    response: RegistrationResponseJSON,
+    name: string | undefined,
+    client: RequestClient,
+  ): Promise<StoredPasskey> {
+    this.ensureEnabled();
+    const now = this.clock.now();
+    const ceremony = await this.repository.takeCeremony(
+      ceremonyId,
+      'registration',
+      now,
+    );
+    if (!ceremony || ceremony.userId !== principal.userId)
+      throw passkeyRegistrationFailedError();
+    const verification = await verifyRegistrationResponse({
+      response,
+      expectedChallenge: ceremony.challenge,
+      expectedOrigin: this.config.origins,
+      expectedRPID: this.config.rpId,
+      requireUserVerification: true,
+    }).catch((error: Error) => {
+      this.logger.warn(`passkey registration refused: ${error.message}`);
+      return undefined;
+    });
+    if (!verification?.verified) throw passkeyRegistrationFailedError();
+    const info = verification.registrationInfo;
+    const stored = await this.repository.insert({
+      userId: principal.userId,
+      credentialId: info.credential.id,
+      publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
+      counter: info.credential.counter,
+      transports: response.response.transports ?? [],
+      backedUp: info.credentialBackedUp,
+      deviceType: info.credentialDeviceType,
+      name: name?.trim() || defaultName(response),
+      createdAt: now,
+    });
+    if (!stored) throw passkeyAlreadyRegisteredError();
+    this.announce(DomainEvent.PasskeyRegistered, stored, client);
+    return stored;
+  }
+
+  list(userId: string): Promise<StoredPasskey[]> {
+    this.ensureEnabled();
+    return this.repository.listOf(userId);
+  }
+
+  async rename(
+    userId: string,
+    id: string,
+    name: string,
+    client: RequestClient,
+  ): Promise<StoredPasskey> {
+    this.ensureEnabled();
+    const renamed = await this.repository.rename(userId, id, name.trim());
+    if (!renamed) throw passkeyNotFoundError();
+    this.announce(DomainEvent.PasskeyRenamed, renamed, client);
+    return renamed;
+  }
+
+  async delete(
+    userId: string,
+    id: string,
+    client: RequestClient,
+    actorId?: string,
+  ): Promise<void> {
+    this.ensureEnabled();
+    if (!(await this.repository.delete(userId, id)))
+      throw passkeyNotFoundError();
+    this.events.emit(DomainEvent.PasskeyDeleted, {
+      userId,
+      passkeyId: id,
+      client,
+      actorId,
+    } satisfies PasskeyEvent);
+  }
+
+  /**
+   * Options for a sign-in: with a username, its passkeys are allowed (an unknown name gets options that no
+   * credential can satisfy, so the answer does not tell whether it exists); without one, any discoverable passkey.
+   */
+  async loginOptions(
+    username?: string,
+  ): Promise<Ceremony<PublicKeyCredentialRequestOptionsJSON>> {
+    this.ensureEnabled();
+    if (username === undefined)
+      return this.requestOptions('authentication', null, undefined);
+    const user = (await this.users.findCredentialsByLogin(username))?.user;
+    if (user)
+      return this.requestOptions(
+        'authentication',
+        user.id,
+        await this.repository.listOf(user.id),
+      );
+    // An unknown name gets options of the same shape under a ceremony id that was never stored: any response is
+    // refused as for an expired ceremony.
+    const options = await generateAuthenticationOptions({
+      rpID: this.config.rpId,
+      userVerification: 'required',
+      timeout: this.config.ceremonyTtlSeconds * 1000,
+      allowCredentials: [],
+    });
+    return { ceremonyId: randomUUID(), options };
+  }
+
+  /** Signs in with a passkey: the usual token pair, amr hwk, user, mfa (a user-verified passkey is two factors). */
+  async login(
+    ceremonyId: string,
+    response: AuthenticationResponseJSON,
+    client: RequestClient,
+  ): Promise<TokenPair> {
+    this.ensureEnabled();
+    const now = this.clock.now();
+    const passkey = await this.verifyAssertion(
+      ceremonyId,
+      'authentication',
+      null,
+      response,
+      client,
+    );
+    const started = await this.sessions.createSession(
+      { id: passkey.userId },
+      client,
+      {
+        amr: ['hwk', 'user', 'mfa'],
+        authTime: now,
+      },
+    );
+    // Disabled or deleted: the same answer as any other failure.
+    if (!started) throw passkeyAuthenticationFailedError();
+    this.announce(DomainEvent.PasskeyUsed, passkey, client, 'login');
+    this.events.emit(DomainEvent.LoginSucceeded, {
+      userId: passkey.userId,
+      sessionId: started.sessionId,
+      client,
+    } satisfies LoginSucceededEvent);
+    return started.pair;
+  }
+
+  /** Options for the second factor of `userId`'s login challenge; undefined when the user has no passkey. */
+  async secondFactorOptions(
+    userId: string,
+  ): Promise<Ceremony<PublicKeyCredentialRequestOptionsJSON> | undefined> {
+    if (!this.config.enabled) return undefined;
+    const allow = await this.repository.listOf(userId);
+    if (allow.length === 0) return undefined;
+    return this.requestOptions('second_factor', userId, allow);
+  }
+
+  /** True when the assertion is a valid, user-verified signature of one of `userId`'s passkeys for that ceremony. */
+  async verifySecondFactor(
+    userId: string,
+    ceremonyId: string,
+    response: AuthenticationResponseJSON,
+    client: RequestClient,
+  ): Promise<boolean> {
+    if (!this.config.enabled) return false;
+    try {
+      const passkey = await this.verifyAssertion(
+        ceremonyId,
+        'second_factor',
+        userId,
+        response,
+        client,
+      );
+      this.announce(DomainEvent.PasskeyUsed, passkey, client, 'second_factor');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async requestOptions(
+    kind: CeremonyKind,
+    userId: string | null,
+    allow: StoredPasskey[] | undefined,
+  ): Promise<Ceremony<PublicKeyCredentialRequestOptionsJSON>> {
+    const options = await generateAuthenticationOptions({
+      rpID: this.config.rpId,
+      userVerification: 'required',
+      timeout: this.config.ceremonyTtlSeconds * 1000,
+      allowCredentials: allow?.map((p) => ({
+        id: p.credentialId,
+        transports: p.transports as never,
+      })),
+    });
+    return {
+      ceremonyId: await this.ceremony(kind, userId, options.challenge),
+      options,
+    };
+  }
+
+  /**
+   * The checks of every assertion, in order: the ceremony (spent here, whatever follows), the credential and whose
+   * it is, the signature (`verified: false` is a refusal, checked before the counter), the counter rule, and the
+   * conditional counter update that one of two racing requests loses.
+   */
+  private async verifyAssertion(
+    ceremonyId: string,
+    kind: CeremonyKind,
+    expectedUserId: string | null,
+    response: AuthenticationResponseJSON,
+    client: RequestClient,
+  ): Promise<StoredPasskey> {
+    const now = this.clock.now();
+    const ceremony = await this.repository.takeCeremony(ceremonyId, kind, now);
+    if (!ceremony) throw passkeyAuthenticationFailedError();
+    const passkey = await this.repository.findByCredentialId(response.id);
+    if (!passkey) throw passkeyAuthenticationFailedError();
+    const boundTo = ceremony.userId ?? expectedUserId;
+    if (boundTo !== null && boundTo !== passkey.userId)
+      throw passkeyAuthenticationFailedError();
+    if (expectedUserId !== null && ceremony.userId !== expectedUserId)
+      throw passkeyAuthenticationFailedError();
+    const handle = response.response.userHandle;
+    if (
+      handle &&
+      Buffer.from(handle, 'base64url').toString('utf8') !== passkey.userId
+    )
+      throw passkeyAuthenticationFailedError();
+    const verification = await verifyAuthenticationResponse({
+      response,
+      expectedChallenge: ceremony.challenge,
+      expectedOrigin: this.config.origins,
+      expectedRPID: this.config.rpId,
+      credential: {
+        id: passkey.credentialId,
+        publicKey: new Uint8Array(Buffer.from(passkey.publicKey, 'base64url')),
+        counter: passkey.counter,
+        transports: passkey.transports,
+      },
+      requireUserVerification: true,
+    }).catch((error: Error) => {
+      this.logger.warn(`passkey assertion refused: ${error.message}`);
+      return undefined;
+    });
+    if (!verification?.verified) throw passkeyAuthenticationFailedError();
+    const received = verification.authenticationInfo.newCounter;
+    if (!counterAccepted(passkey.counter, received)) {
+      this.announce(DomainEvent.PasskeyCloneSuspected, passkey, client);
+      throw passkeyAuthenticationFailedError();
+    }
+    if (
+      !(await this.repository.recordUse(
+        passkey.id,
+        passkey.counter,
+        received,
+        now,
+      ))
+    )
+      throw passkeyAuthenticationFailedError();
+    return passkey;
+  }
+
+  private async ceremony(
+    kind: CeremonyKind,
+    userId: string | null,
+    challenge: string,
+  ): Promise<string> {
+    const now = this.clock.now();
+    return this.repository.createCeremony({
+      kind,
+      userId,
+      challenge,
+      createdAt: now,
+      expiresAt: new Date(
+        now.getTime() + this.config.ceremonyTtlSeconds * 1000,
+      ),
+    });
+  }
+
+  private announce(
+    event: string,
+    passkey: StoredPasskey,
+    client: RequestClient,
+    purpose?: PasskeyEvent['purpose'],
+  ): void {
+    this.events.emit(event, {
+      userId: passkey.userId,
+      passkeyId: passkey.id,
+      client,
+      purpose,
+    } satisfies PasskeyEvent);
+  }
+
+  private ensureEnabled(): void {
+    if (!this.config.enabled) throw passkeysOffError();
+  }
+}
+
+function defaultName(response: RegistrationResponseJSON): string {
+  return response.authenticatorAttachment === 'cross-platform'
+    ? 'Security key'
+    : 'Passkey';
+}
