@@ -44,9 +44,7 @@ describe('passkeys over HTTP (e2e)', () => {
     };
     expect(options.rp).toEqual({ id: 'localhost', name: 'Gatehouse Tests' });
     expect(options.user.name).toBe(user.username);
-    expect(Buffer.from(options.user.id, 'base64url').toString()).toBe(
-      id,
-    );
+    expect(Buffer.from(options.user.id, 'base64url').toString()).toBe(id);
     expect(options.challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(options.authenticatorSelection).toMatchObject({
       residentKey: 'preferred',
