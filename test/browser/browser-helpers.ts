@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { Locator, Page } from 'playwright-core';
+import type { CDPSession, Locator, Page } from 'playwright-core';
 
 /** Debian's chromium, driven by playwright-core; .ci/run installs it. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -102,4 +102,131 @@ export async function authorizeBearer(
   await logout.waitFor();
   await dialog.locator('button.close-modal').click();
   await dialog.waitFor({ state: 'hidden' });
+}
+
+/**
+ * Adds a DevTools Protocol virtual authenticator to the page's browser: CTAP2, resident keys, user verification
+ * that succeeds, and presence simulated so no prompt waits for a touch. Chromium allows one `internal` (platform)
+ * authenticator at a time; a second one has to be a roaming one (`usb`). WebAuthn.enable must have been sent.
+ */
+export async function addVirtualAuthenticator(
+  cdp: CDPSession,
+  transport: 'internal' | 'usb' = 'internal',
+): Promise<string> {
+  const { authenticatorId } = await cdp.send(
+    'WebAuthn.addVirtualAuthenticator',
+    {
+      options: {
+        protocol: 'ctap2',
+        transport,
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    },
+  );
+  return authenticatorId;
+}
+
+/** What navigator.credentials answered: the credential's toJSON(), or the name of the DOMException it rejected with. */
+export type WebAuthnOutcome =
+  | { credential: Record<string, unknown>; error?: undefined }
+  | { credential?: undefined; error: string };
+
+/** The part of the browser's WebAuthn API page.evaluate calls; tsconfig has no DOM lib for the Node side. */
+interface BrowserWebAuthn {
+  PublicKeyCredential: {
+    parseCreationOptionsFromJSON(json: unknown): unknown;
+    parseRequestOptionsFromJSON(json: unknown): unknown;
+  };
+  navigator: {
+    credentials: {
+      create(options: {
+        publicKey: unknown;
+      }): Promise<BrowserCredential | null>;
+      get(options: { publicKey: unknown }): Promise<BrowserCredential | null>;
+    };
+  };
+}
+
+interface BrowserCredential {
+  toJSON(): Record<string, unknown>;
+}
+
+/**
+ * Runs navigator.credentials.create in the page with PublicKeyCredentialCreationOptionsJSON as the server sent
+ * them; the answer is the RegistrationResponseJSON to post back.
+ */
+export function createCredential(
+  page: Page,
+  options: unknown,
+): Promise<WebAuthnOutcome> {
+  return page.evaluate(async (json): Promise<WebAuthnOutcome> => {
+    const browser = globalThis as unknown as BrowserWebAuthn;
+    try {
+      const credential = await browser.navigator.credentials.create({
+        publicKey:
+          browser.PublicKeyCredential.parseCreationOptionsFromJSON(json),
+      });
+      return credential
+        ? { credential: credential.toJSON() }
+        : { error: 'null' };
+    } catch (error) {
+      return { error: (error as { name: string }).name };
+    }
+  }, options);
+}
+
+/**
+ * Runs navigator.credentials.get in the page with PublicKeyCredentialRequestOptionsJSON as the server sent them;
+ * the answer is the AuthenticationResponseJSON to post back.
+ */
+export function getAssertion(
+  page: Page,
+  options: unknown,
+): Promise<WebAuthnOutcome> {
+  return page.evaluate(async (json): Promise<WebAuthnOutcome> => {
+    const browser = globalThis as unknown as BrowserWebAuthn;
+    try {
+      const credential = await browser.navigator.credentials.get({
+        publicKey:
+          browser.PublicKeyCredential.parseRequestOptionsFromJSON(json),
+      });
+      return credential
+        ? { credential: credential.toJSON() }
+        : { error: 'null' };
+    } catch (error) {
+      return { error: (error as { name: string }).name };
+    }
+  }, options);
+}
+
+/** The DevTools Protocol names a credential by its id in standard base64; WebAuthn JSON uses base64url. */
+export function cdpCredentialId(base64url: string): string {
+  return Buffer.from(base64url, 'base64url').toString('base64');
+}
+
+export interface JsonAnswer<T> {
+  status: number;
+  body: T;
+}
+
+/** Calls the app from the test's Node side: a JSON body and a bearer token when given, the answer parsed ({} if empty). */
+export async function requestJson<T>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown } = {},
+): Promise<JsonAnswer<T>> {
+  const headers: Record<string, string> = {};
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
 }
