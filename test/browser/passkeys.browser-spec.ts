@@ -8,6 +8,7 @@ import {
   type Page,
 } from 'playwright-core';
 import { codeAt } from 'src/mfa/totp';
+import { until } from '../helpers/eventually';
 import { claimsOf } from '../helpers/jwt';
 import { secretOf } from '../helpers/mfa';
 import { closedPort } from '../helpers/smtp';
@@ -432,9 +433,18 @@ describeWithChromium('Passkeys in chromium, virtual authenticator', () => {
       before.last_used_at,
     );
 
-    // The counter rule is enforced at all: the same counter value a second time is refused now.
+    // The counter rule is enforced at all: the same counter value a second time is refused now, and audited as a
+    // possible copy of the credential (the audit trail is written in the background, within a second).
     await windBack();
     expectRefused(await signIn(await usernamelessAssertion()));
+    await until('the clone suspicion reaches the audit trail', async () => {
+      const events = await call<{ items: { type: string }[] }>(
+        'GET',
+        '/auth/me/events?type=passkey_clone_suspected',
+        { token: erin.access },
+      );
+      return events.status === 200 && events.body.items.length === 1;
+    });
   });
 
   it('finishes a password login as the second factor of a TOTP account, offering passkey among the methods', async () => {
