@@ -27,6 +27,9 @@ function gatehouseEnv(dataDir, extra = {}) {
     DATA_DIR: dataDir,
     // The benchmark is one client address hammering login and refresh; the rate limit is not what is measured.
     RATE_LIMIT_MAX: '1000000',
+    // No mail and no passkeys are measured; production would otherwise need SMTP_URL, APP_URL and WEBAUTHN_*.
+    EMAIL_FEATURES: 'off',
+    PASSKEYS: 'off',
     ...extra,
   };
 }
