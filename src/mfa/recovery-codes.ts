@@ -1,23 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Secret } from 'otpauth';
 
-const RFC4648 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 export const RECOVERY_CODE_COUNT = 10;
 
-/** 120 random bits as 24 base32 characters, in six groups of four: `ABCD-EFGH-…`. */
+/** 120 random bits as 24 base32 characters (otpauth's RFC 4648 encoder), in six groups of four: `ABCD-EFGH-…`. */
 function recoveryCode(): string {
   const bytes = randomBytes(15);
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += RFC4648[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out.match(/.{4}/g)!.join('-');
+  const base32 = new Secret({
+    buffer: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 15),
+  }).base32;
+  return base32.match(/.{4}/g)!.join('-');
 }
 
 export function generateRecoveryCodes(): string[] {
