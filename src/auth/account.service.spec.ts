@@ -3,6 +3,7 @@ import type { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Principal } from 'src/access/principal';
 import { Role } from 'src/access/role.enum';
 import { Clock } from 'src/common/clock';
+import type { EmailChangeService } from 'src/email/email-change.service';
 import type { EmailService } from 'src/email/email.service';
 import { DomainEvent } from 'src/events/domain-events';
 import type {
@@ -95,6 +96,7 @@ function setup(options: { user?: User; session?: boolean } = {}) {
     events as unknown as EventEmitter2,
     clock,
     email as unknown as EmailService,
+    email as unknown as EmailChangeService,
     mfa as unknown as MfaLoginService,
     { registration: 'open', passwordMinLength: 8 },
   );

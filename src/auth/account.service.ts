@@ -7,6 +7,7 @@ import type { RequestClient } from 'src/common/client-context.decorator';
 import { Clock } from 'src/common/clock';
 import { DomainValidationError } from 'src/common/domain-error';
 import { registrationConfig } from 'src/config/registration.config';
+import { EmailChangeService } from 'src/email/email-change.service';
 import { EmailService } from 'src/email/email.service';
 import {
   DomainEvent,
@@ -40,6 +41,7 @@ export class AccountService {
     private readonly events: EventEmitter2,
     private readonly clock: Clock,
     private readonly email: EmailService,
+    private readonly emailChange: EmailChangeService,
     private readonly mfa: MfaLoginService,
     @Inject(registrationConfig.KEY)
     private readonly config: ConfigType<typeof registrationConfig>,
@@ -117,7 +119,11 @@ export class AccountService {
     client: RequestClient,
   ): Promise<void> {
     await this.checkCurrentPassword(principal, currentPassword);
-    await this.email.requestEmailChange(principal.userId, newEmail, client);
+    await this.emailChange.requestEmailChange(
+      principal.userId,
+      newEmail,
+      client,
+    );
   }
 
   /**

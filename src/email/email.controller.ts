@@ -28,6 +28,7 @@ import {
   ResetPasswordDto,
   SendVerificationDto,
 } from './dto/email-requests.dto';
+import { EmailChangeService } from './email-change.service';
 import { EmailService } from './email.service';
 
 /**
@@ -37,7 +38,10 @@ import { EmailService } from './email.service';
 @ApiTags('email')
 @Controller()
 export class EmailController {
-  constructor(private readonly email: EmailService) {}
+  constructor(
+    private readonly email: EmailService,
+    private readonly emailChange: EmailChangeService,
+  ) {}
 
   @Public()
   @RateLimited()
@@ -139,7 +143,7 @@ export class EmailController {
     @Body() body: EmailTokenDto,
     @ClientContext() client: RequestClient,
   ): Promise<void> {
-    return this.email.confirmEmailChange(body.token, client);
+    return this.emailChange.confirmEmailChange(body.token, client);
   }
 }
 

@@ -8,6 +8,8 @@ import { SessionsModule } from 'src/sessions/sessions.module';
 import { ThrottlingModule } from 'src/throttling/throttling.module';
 import { UsersModule } from 'src/users/users.module';
 import { EmailAdminController, EmailController } from './email.controller';
+import { EmailChangeService } from './email-change.service';
+import { EmailMailer } from './email-mailer';
 import { EmailService } from './email.service';
 import { EmailTokensRepository } from './email-tokens.repository';
 
@@ -23,7 +25,12 @@ import { EmailTokensRepository } from './email-tokens.repository';
     UsersModule,
   ],
   controllers: [EmailController, EmailAdminController],
-  providers: [EmailService, EmailTokensRepository],
-  exports: [EmailService],
+  providers: [
+    EmailMailer,
+    EmailService,
+    EmailChangeService,
+    EmailTokensRepository,
+  ],
+  exports: [EmailService, EmailChangeService],
 })
 export class EmailModule {}

@@ -1,7 +1,6 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { createHash } from 'node:crypto';
 import type { RequestClient } from 'src/common/client-context.decorator';
 import { Clock } from 'src/common/clock';
 import { DomainValidationError } from 'src/common/domain-error';
@@ -10,58 +9,36 @@ import { registrationConfig } from 'src/config/registration.config';
 import type { DbExecutor } from 'src/database/database.types';
 import {
   DomainEvent,
-  type EmailChangedEvent,
-  type EmailChangeRequestedEvent,
   type EmailVerifiedEvent,
   type PasswordResetEvent,
   type PasswordResetRequestedEvent,
 } from 'src/events/domain-events';
-import { MailOutbox } from 'src/mail/mail-outbox.service';
-import type { OutgoingMail } from 'src/mail/outgoing-mail';
 import { checkPasswordPolicy } from 'src/passwords/password-policy.check';
 import { PasswordService } from 'src/passwords/password.service';
 import { SessionsService } from 'src/sessions/sessions.service';
-import { QuotaService } from 'src/throttling/quota.service';
 import type { User } from 'src/users/user';
 import { userNotFoundError } from 'src/users/users.errors';
 import { UsersService } from 'src/users/users.service';
-import { BackgroundWork } from './background-work';
-import {
-  emailFeaturesOffError,
-  emailInUseError,
-  emailUnchangedError,
-  invalidEmailTokenError,
-} from './email.errors';
-import {
-  type EmailTokenPurpose,
-  generateEmailToken,
-  hashEmailToken,
-  isWellFormedEmailToken,
-} from './email-token';
-import {
-  EmailTokensRepository,
-  type UsableEmailToken,
-} from './email-tokens.repository';
+import { invalidEmailTokenError } from './email.errors';
+import { EmailMailer, sameAddress } from './email-mailer';
+import type { EmailTokensRepository } from './email-tokens.repository';
 import { type MailContext, mailTemplates } from './mail-templates';
 
 /**
- * The flows that prove or recover an email address: forgotten password, verification, email change. Every
- * token is single-use and spent in the same transaction as the change it authorises; every mail is written to
- * the outbox in the same transaction as its token and sent after the response.
+ * The flows that recover an account or prove its address: forgotten password and email verification (the email
+ * change is EmailChangeService). Every token is single-use and spent in the same transaction as the change it
+ * authorises; every mail is written to the outbox in the same transaction as its token and sent after the response.
  */
 @Injectable()
-export class EmailService implements OnModuleDestroy {
-  private readonly logger = new Logger(EmailService.name);
-  private readonly background = new BackgroundWork(this.logger);
+export class EmailService {
   private readonly mail: MailContext;
+  private readonly tokens: EmailTokensRepository;
 
   constructor(
-    private readonly tokens: EmailTokensRepository,
+    private readonly mailer: EmailMailer,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly passwords: PasswordService,
-    private readonly outbox: MailOutbox,
-    private readonly quota: QuotaService,
     private readonly events: EventEmitter2,
     private readonly clock: Clock,
     @Inject(emailConfig.KEY)
@@ -69,16 +46,13 @@ export class EmailService implements OnModuleDestroy {
     @Inject(registrationConfig.KEY)
     private readonly registration: ConfigType<typeof registrationConfig>,
   ) {
-    this.mail = { productName: config.productName, appUrl: config.appUrl };
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.background.settled();
+    this.mail = mailer.context;
+    this.tokens = mailer.tokens;
   }
 
   /** For tests and shutdown: resolves when the mail work started by earlier requests has been written. */
   settled(): Promise<void> {
-    return this.background.settled();
+    return this.mailer.background.settled();
   }
 
   /**
@@ -86,8 +60,8 @@ export class EmailService implements OnModuleDestroy {
    * response, so neither the answer nor its timing tells whether an account exists.
    */
   requestPasswordReset(email: string, client: RequestClient): void {
-    this.ensureEnabled();
-    this.background.start('password_reset_request', async () => {
+    this.mailer.ensureEnabled();
+    this.mailer.background.start('password_reset_request', async () => {
       const user = await this.users.findByEmail(email);
       if (!user || user.disabled) return;
       if (await this.sendPasswordReset(user, true))
@@ -104,7 +78,7 @@ export class EmailService implements OnModuleDestroy {
     userId: string,
     client: RequestClient,
   ): Promise<void> {
-    this.ensureEnabled();
+    this.mailer.ensureEnabled();
     const user = await this.users.findProfile(userId);
     if (!user) throw userNotFoundError();
     if (user.disabled)
@@ -131,8 +105,8 @@ export class EmailService implements OnModuleDestroy {
     newPassword: string,
     client: RequestClient,
   ): Promise<void> {
-    this.ensureEnabled();
-    const found = await this.findUsable(token, 'password_reset');
+    this.mailer.ensureEnabled();
+    const found = await this.mailer.findUsable(token, 'password_reset');
     checkPasswordPolicy(
       'new_password',
       newPassword,
@@ -152,7 +126,7 @@ export class EmailService implements OnModuleDestroy {
       );
       if (!changed) throw invalidEmailTokenError();
       await this.tokens.voidPending(tx, found.userId, now);
-      await this.outbox.enqueueIn(
+      await this.mailer.enqueueIn(
         tx,
         [
           mailTemplates.passwordResetNotice(
@@ -165,7 +139,7 @@ export class EmailService implements OnModuleDestroy {
       );
       return changed;
     });
-    this.outbox.kick();
+    this.mailer.kick();
     this.users.profileChanged(found.userId);
     const ended = await this.sessions.revokeAllSessions(
       found.userId,
@@ -204,10 +178,10 @@ export class EmailService implements OnModuleDestroy {
    * and the owner gets a "you already have an account" mail instead, after the response.
    */
   accountAlreadyExists(email: string): void {
-    this.background.start('account_exists_notice', async () => {
+    this.mailer.background.start('account_exists_notice', async () => {
       const user = await this.users.findByEmail(email);
       if (!user || user.disabled) return;
-      await this.sendLimited(user.email, () => [
+      await this.mailer.sendLimited(user.email, () => [
         mailTemplates.accountExists(this.mail, user.email, user.username),
       ]);
     });
@@ -215,8 +189,8 @@ export class EmailService implements OnModuleDestroy {
 
   /** The signed-in user asks for a (new) verification link; answered like the public form. */
   requestVerificationFor(userId: string): void {
-    this.ensureEnabled();
-    this.background.start('verification_request', async () => {
+    this.mailer.ensureEnabled();
+    this.mailer.background.start('verification_request', async () => {
       const user = await this.users.findProfile(userId);
       if (user && !user.disabled && !user.emailVerified)
         await this.sendVerification(user);
@@ -225,8 +199,8 @@ export class EmailService implements OnModuleDestroy {
 
   /** The public form: the same answer whether or not the address has an account, or is verified already. */
   requestVerification(email: string): void {
-    this.ensureEnabled();
-    this.background.start('verification_request', async () => {
+    this.mailer.ensureEnabled();
+    this.mailer.background.start('verification_request', async () => {
       const user = await this.users.findByEmail(email);
       if (user && !user.disabled && !user.emailVerified)
         await this.sendVerification(user);
@@ -235,8 +209,8 @@ export class EmailService implements OnModuleDestroy {
 
   /** Spends a verification token: valid only while the account still has the address the link was sent to. */
   async verifyEmail(token: string, client: RequestClient): Promise<void> {
-    this.ensureEnabled();
-    const found = await this.findUsable(token, 'email_verify');
+    this.mailer.ensureEnabled();
+    const found = await this.mailer.findUsable(token, 'email_verify');
     const now = this.clock.now();
     const account = await this.tokens.transaction(async (tx) => {
       if (!(await this.tokens.claim(tx, found.id, now)))
@@ -260,87 +234,14 @@ export class EmailService implements OnModuleDestroy {
       } satisfies EmailVerifiedEvent);
   }
 
-  /**
-   * After the caller checked the current password: a link to the new address (the change waits for it) and a
-   * notice to the current one. Earlier change requests of the user are void.
-   */
-  async requestEmailChange(
-    userId: string,
-    newEmail: string,
-    client: RequestClient,
-  ): Promise<void> {
-    this.ensureEnabled();
-    const user = await this.users.findProfile(userId);
-    if (!user) throw userNotFoundError();
-    if (sameAddress(user.email, newEmail)) throw emailUnchangedError();
-    const holder = await this.users.findByEmail(newEmail);
-    if (holder) throw emailInUseError();
-    await this.sendLimited(
-      newEmail,
-      (tx, now) =>
-        this.issueToken(tx, now, user.id, 'email_change', newEmail).then(
-          (token) => [
-            mailTemplates.emailChange(
-              this.mail,
-              newEmail,
-              user.username,
-              token,
-              this.config.verifyTtlSeconds,
-            ),
-            mailTemplates.emailChangeNotice(
-              this.mail,
-              user.email,
-              user.username,
-              newEmail,
-            ),
-          ],
-        ),
-      (tx, now) => this.tokens.voidPending(tx, user.id, now, 'email_change'),
-    );
-    this.events.emit(DomainEvent.EmailChangeRequested, {
-      userId,
-      client,
-    } satisfies EmailChangeRequestedEvent);
-  }
-
-  /**
-   * Spends a change token: the account moves to the new address (verified, since the link was opened from it),
-   * unless another account took it meanwhile (409, the token stays unspent). Every other pending token is void.
-   */
-  async confirmEmailChange(
-    token: string,
-    client: RequestClient,
-  ): Promise<void> {
-    this.ensureEnabled();
-    const found = await this.findUsable(token, 'email_change');
-    const now = this.clock.now();
-    await this.tokens.transaction(async (tx) => {
-      if (!(await this.tokens.claim(tx, found.id, now)))
-        throw invalidEmailTokenError();
-      const changed = await this.tokens.changeEmail(
-        tx,
-        found.userId,
-        found.email,
-        now,
-      );
-      if (changed === 'taken') throw emailInUseError();
-      if (!changed) throw invalidEmailTokenError();
-      await this.tokens.voidPending(tx, found.userId, now);
-    });
-    this.users.profileChanged(found.userId);
-    this.events.emit(DomainEvent.EmailChanged, {
-      userId: found.userId,
-      client,
-    } satisfies EmailChangedEvent);
-  }
-
   private async sendPasswordReset(
     user: User,
     limited: boolean,
   ): Promise<boolean> {
     const compose = (tx: DbExecutor, now: Date) =>
-      this.issueToken(tx, now, user.id, 'password_reset', user.email).then(
-        (token) => [
+      this.mailer
+        .issueToken(tx, now, user.id, 'password_reset', user.email)
+        .then((token) => [
           mailTemplates.passwordReset(
             this.mail,
             user.email,
@@ -348,17 +249,17 @@ export class EmailService implements OnModuleDestroy {
             token,
             this.config.resetTtlSeconds,
           ),
-        ],
-      );
-    if (limited) return this.sendLimited(user.email, compose);
-    await this.write(compose);
+        ]);
+    if (limited) return this.mailer.sendLimited(user.email, compose);
+    await this.mailer.write(compose);
     return true;
   }
 
   private sendVerification(user: User): Promise<boolean> {
-    return this.sendLimited(user.email, (tx, now) =>
-      this.issueToken(tx, now, user.id, 'email_verify', user.email).then(
-        (token) => [
+    return this.mailer.sendLimited(user.email, (tx, now) =>
+      this.mailer
+        .issueToken(tx, now, user.id, 'email_verify', user.email)
+        .then((token) => [
           mailTemplates.emailVerification(
             this.mail,
             user.email,
@@ -366,94 +267,7 @@ export class EmailService implements OnModuleDestroy {
             token,
             this.config.verifyTtlSeconds,
           ),
-        ],
-      ),
+        ]),
     );
   }
-
-  /**
-   * Writes the mails (and whatever `before` changes) in one transaction, unless the address already had
-   * MAIL_PER_ADDRESS_MAX mails in the window: then nothing is written and the caller's answer does not change.
-   */
-  private async sendLimited(
-    address: string,
-    compose: (
-      tx: DbExecutor,
-      now: Date,
-    ) => Promise<OutgoingMail[]> | OutgoingMail[],
-    before?: (tx: DbExecutor, now: Date) => Promise<void>,
-  ): Promise<boolean> {
-    const key = `mail:${createHash('sha256').update(address.toLowerCase()).digest('hex')}`;
-    const allowed = await this.quota.take(
-      key,
-      this.config.perAddressMax,
-      this.config.perAddressWindowSeconds,
-    );
-    if (!allowed) {
-      this.events.emit(DomainEvent.MailSuppressed);
-      return false;
-    }
-    await this.write(compose, before);
-    return true;
-  }
-
-  private async write(
-    compose: (
-      tx: DbExecutor,
-      now: Date,
-    ) => Promise<OutgoingMail[]> | OutgoingMail[],
-    before?: (tx: DbExecutor, now: Date) => Promise<void>,
-  ): Promise<void> {
-    const now = this.clock.now();
-    await this.tokens.transaction(async (tx) => {
-      if (before) await before(tx, now);
-      await this.outbox.enqueueIn(tx, await compose(tx, now), now);
-    });
-    this.outbox.kick();
-  }
-
-  private async issueToken(
-    tx: DbExecutor,
-    now: Date,
-    userId: string,
-    purpose: EmailTokenPurpose,
-    email: string,
-  ): Promise<string> {
-    const token = generateEmailToken();
-    const ttl =
-      purpose === 'password_reset'
-        ? this.config.resetTtlSeconds
-        : this.config.verifyTtlSeconds;
-    await this.tokens.insert(tx, {
-      userId,
-      purpose,
-      tokenHash: hashEmailToken(token),
-      email,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + ttl * 1000),
-    });
-    return token;
-  }
-
-  private async findUsable(
-    token: string,
-    purpose: EmailTokenPurpose,
-  ): Promise<UsableEmailToken> {
-    if (!isWellFormedEmailToken(token)) throw invalidEmailTokenError();
-    const found = await this.tokens.findUsable(
-      hashEmailToken(token),
-      purpose,
-      this.clock.now(),
-    );
-    if (!found) throw invalidEmailTokenError();
-    return found;
-  }
-
-  private ensureEnabled(): void {
-    if (!this.config.enabled) throw emailFeaturesOffError();
-  }
-}
-
-function sameAddress(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
 }
