@@ -38,13 +38,17 @@ import {
   PasskeyUsernameDto,
   RegisterPasskeyDto,
 } from './dto/passkeys.dto';
+import { PasskeyRegistrationService } from './passkey-registration.service';
 import { PasskeysService } from './passkeys.service';
 
 /** Passkeys (WebAuthn): the server side of registration and sign-in; the front end calls navigator.credentials (docs/passkeys.md). */
 @ApiTags('passkeys')
 @Controller('auth/passkeys')
 export class PasskeysController {
-  constructor(private readonly passkeys: PasskeysService) {}
+  constructor(
+    private readonly passkeys: PasskeysService,
+    private readonly registration: PasskeyRegistrationService,
+  ) {}
 
   @StepUp()
   @Post('register/options')
@@ -60,7 +64,7 @@ export class PasskeysController {
   async registrationOptions(
     @CurrentUser() user: Principal,
   ): Promise<PasskeyOptionsResponseDto> {
-    const ceremony = await this.passkeys.registrationOptions(user);
+    const ceremony = await this.registration.registrationOptions(user);
     return {
       ceremony_id: ceremony.ceremonyId,
       options: { ...ceremony.options },
@@ -81,7 +85,7 @@ export class PasskeysController {
     @ClientContext() client: RequestClient,
   ): Promise<PasskeyResponseDto> {
     return PasskeyResponseDto.from(
-      await this.passkeys.register(
+      await this.registration.register(
         user,
         body.ceremony_id,
         body.response,
@@ -100,7 +104,7 @@ export class PasskeysController {
   @ApiProblems(401, 404)
   async list(@CurrentUser() user: Principal): Promise<PasskeyListResponseDto> {
     return {
-      items: (await this.passkeys.list(user.userId)).map((p) =>
+      items: (await this.registration.list(user.userId)).map((p) =>
         PasskeyResponseDto.from(p),
       ),
     };
@@ -120,7 +124,7 @@ export class PasskeysController {
     @ClientContext() client: RequestClient,
   ): Promise<PasskeyResponseDto> {
     return PasskeyResponseDto.from(
-      await this.passkeys.rename(user.userId, id, body.name, client),
+      await this.registration.rename(user.userId, id, body.name, client),
     );
   }
 
@@ -140,7 +144,7 @@ export class PasskeysController {
     @UuidParam() id: string,
     @ClientContext() client: RequestClient,
   ): Promise<void> {
-    return this.passkeys.delete(user.userId, id, client);
+    return this.registration.delete(user.userId, id, client);
   }
 
   @Public()
@@ -193,7 +197,7 @@ export class PasskeysController {
 @Roles(Role.Admin)
 @Controller('users')
 export class PasskeysAdminController {
-  constructor(private readonly passkeys: PasskeysService) {}
+  constructor(private readonly registration: PasskeyRegistrationService) {}
 
   @Get(':id/passkeys')
   @ApiOperation({
@@ -204,7 +208,7 @@ export class PasskeysAdminController {
   @ApiProblems(400, 401, 403, 404)
   async list(@UuidParam() id: string): Promise<PasskeyListResponseDto> {
     return {
-      items: (await this.passkeys.list(id)).map((p) =>
+      items: (await this.registration.list(id)).map((p) =>
         PasskeyResponseDto.from(p),
       ),
     };
@@ -224,6 +228,6 @@ export class PasskeysAdminController {
     @UuidParam('passkeyId') passkeyId: string,
     @ClientContext() client: RequestClient,
   ): Promise<void> {
-    return this.passkeys.delete(id, passkeyId, client, actor.userId);
+    return this.registration.delete(id, passkeyId, client, actor.userId);
   }
 }

@@ -9,6 +9,7 @@ import {
   PasskeysController,
 } from './passkeys.controller';
 import { PasskeysRepository } from './passkeys.repository';
+import { PasskeyRegistrationService } from './passkey-registration.service';
 import { PasskeysService } from './passkeys.service';
 
 /** Passkeys: registration, passwordless sign-in, and a passkey as the second factor of a login (docs/passkeys.md). */
@@ -20,7 +21,7 @@ import { PasskeysService } from './passkeys.service';
     UsersModule,
   ],
   controllers: [PasskeysController, PasskeysAdminController],
-  providers: [PasskeysRepository, PasskeysService],
+  providers: [PasskeysRepository, PasskeysService, PasskeyRegistrationService],
   exports: [PasskeysService],
 })
 export class PasskeysModule {}

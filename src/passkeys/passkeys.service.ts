@@ -4,49 +4,37 @@ import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import {
   generateAuthenticationOptions,
-  generateRegistrationOptions,
   verifyAuthenticationResponse,
-  verifyRegistrationResponse,
   type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import type { Principal } from 'src/access/principal';
 import type { RequestClient } from 'src/common/client-context.decorator';
 import { Clock } from 'src/common/clock';
 import { webauthnConfig } from 'src/config/webauthn.config';
 import {
   DomainEvent,
   type LoginSucceededEvent,
-  type PasskeyEvent,
 } from 'src/events/domain-events';
 import type { TokenPair } from 'src/sessions/session';
 import { SessionsService } from 'src/sessions/sessions.service';
-import { userNotFoundError } from 'src/users/users.errors';
 import { UsersService } from 'src/users/users.service';
 import { counterAccepted } from './passkey-counter';
-import {
-  passkeyAlreadyRegisteredError,
-  passkeyAuthenticationFailedError,
-  passkeyNotFoundError,
-  passkeyRegistrationFailedError,
-  passkeysOffError,
-} from './passkeys.errors';
+import { passkeyAuthenticationFailedError } from './passkeys.errors';
 import {
   type CeremonyKind,
   PasskeysRepository,
   type StoredPasskey,
 } from './passkeys.repository';
-
-export interface Ceremony<T> {
-  ceremonyId: string;
-  options: T;
-}
+import {
+  announcePasskey,
+  type Ceremony,
+  ensurePasskeysEnabled,
+  startCeremony,
+} from './passkey-ceremonies';
 
 /**
- * The server side of the WebAuthn ceremonies (@simplewebauthn/server): registering passkeys, signing in with one
- * (no password), and a passkey as the second factor of a login. Every challenge is held server-side under a ceremony
+ * The server side of the WebAuthn sign-in ceremonies (@simplewebauthn/server): signing in with a passkey (no
+ * password), and a passkey as the second factor of a login (registration: PasskeyRegistrationService). Every challenge is held server-side under a ceremony
  * id and spent by the first verify attempt. The library answers `verified: false` for a bad signature instead of
  * throwing: that is checked before anything is recorded.
  */
@@ -55,126 +43,14 @@ export class PasskeysService {
   private readonly logger = new Logger(PasskeysService.name);
 
   constructor(
-    private readonly repository: PasskeysRepository,
+    readonly repository: PasskeysRepository,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly events: EventEmitter2,
-    private readonly clock: Clock,
+    readonly clock: Clock,
     @Inject(webauthnConfig.KEY)
-    private readonly config: ConfigType<typeof webauthnConfig>,
+    readonly config: ConfigType<typeof webauthnConfig>,
   ) {}
-
-  async registrationOptions(
-    principal: Principal,
-  ): Promise<Ceremony<PublicKeyCredentialCreationOptionsJSON>> {
-    this.ensureEnabled();
-    const user = await this.users.findProfile(principal.userId);
-    if (!user) throw userNotFoundError();
-    const existing = await this.repository.listOf(user.id);
-    const options = await generateRegistrationOptions({
-      rpName: this.config.rpName,
-      rpID: this.config.rpId,
-      userName: user.username,
-      userID: Buffer.from(user.id, 'utf8'),
-      attestationType: 'none',
-      timeout: this.config.ceremonyTtlSeconds * 1000,
-      excludeCredentials: existing.map((p) => ({
-        id: p.credentialId,
-        transports: p.transports as never,
-      })),
-      authenticatorSelection: {
-        residentKey: 'preferred',
-        userVerification: 'required',
-      },
-    });
-    return {
-      ceremonyId: await this.ceremony(
-        'registration',
-        user.id,
-        options.challenge,
-      ),
-      options,
-    };
-  }
-
-  async register(
-    principal: Principal,
-    ceremonyId: string,
-    response: RegistrationResponseJSON,
-    name: string | undefined,
-    client: RequestClient,
-  ): Promise<StoredPasskey> {
-    this.ensureEnabled();
-    const now = this.clock.now();
-    const ceremony = await this.repository.takeCeremony(
-      ceremonyId,
-      'registration',
-      now,
-    );
-    if (!ceremony || ceremony.userId !== principal.userId)
-      throw passkeyRegistrationFailedError();
-    const verification = await verifyRegistrationResponse({
-      response,
-      expectedChallenge: ceremony.challenge,
-      expectedOrigin: this.config.origins,
-      expectedRPID: this.config.rpId,
-      requireUserVerification: true,
-    }).catch((error: Error) => {
-      this.logger.warn(`passkey registration refused: ${error.message}`);
-      return undefined;
-    });
-    if (!verification?.verified) throw passkeyRegistrationFailedError();
-    const info = verification.registrationInfo;
-    const stored = await this.repository.insert({
-      userId: principal.userId,
-      credentialId: info.credential.id,
-      publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
-      counter: info.credential.counter,
-      transports: response.response.transports ?? [],
-      backedUp: info.credentialBackedUp,
-      deviceType: info.credentialDeviceType,
-      name: name?.trim() || defaultName(response),
-      createdAt: now,
-    });
-    if (!stored) throw passkeyAlreadyRegisteredError();
-    this.announce(DomainEvent.PasskeyRegistered, stored, client);
-    return stored;
-  }
-
-  list(userId: string): Promise<StoredPasskey[]> {
-    this.ensureEnabled();
-    return this.repository.listOf(userId);
-  }
-
-  async rename(
-    userId: string,
-    id: string,
-    name: string,
-    client: RequestClient,
-  ): Promise<StoredPasskey> {
-    this.ensureEnabled();
-    const renamed = await this.repository.rename(userId, id, name.trim());
-    if (!renamed) throw passkeyNotFoundError();
-    this.announce(DomainEvent.PasskeyRenamed, renamed, client);
-    return renamed;
-  }
-
-  async delete(
-    userId: string,
-    id: string,
-    client: RequestClient,
-    actorId?: string,
-  ): Promise<void> {
-    this.ensureEnabled();
-    if (!(await this.repository.delete(userId, id)))
-      throw passkeyNotFoundError();
-    this.events.emit(DomainEvent.PasskeyDeleted, {
-      userId,
-      passkeyId: id,
-      client,
-      actorId,
-    } satisfies PasskeyEvent);
-  }
 
   /**
    * Options for a sign-in: with a username, its passkeys are allowed (an unknown name gets options that no
@@ -183,7 +59,7 @@ export class PasskeysService {
   async loginOptions(
     username?: string,
   ): Promise<Ceremony<PublicKeyCredentialRequestOptionsJSON>> {
-    this.ensureEnabled();
+    ensurePasskeysEnabled(this.config);
     if (username === undefined)
       return this.requestOptions('authentication', null, undefined);
     const user = (await this.users.findCredentialsByLogin(username))?.user;
@@ -210,7 +86,7 @@ export class PasskeysService {
     response: AuthenticationResponseJSON,
     client: RequestClient,
   ): Promise<TokenPair> {
-    this.ensureEnabled();
+    ensurePasskeysEnabled(this.config);
     const now = this.clock.now();
     const passkey = await this.verifyAssertion(
       ceremonyId,
@@ -229,7 +105,13 @@ export class PasskeysService {
     );
     // Disabled or deleted: the same answer as any other failure.
     if (!started) throw passkeyAuthenticationFailedError();
-    this.announce(DomainEvent.PasskeyUsed, passkey, client, 'login');
+    announcePasskey(
+      this.events,
+      DomainEvent.PasskeyUsed,
+      passkey,
+      client,
+      'login',
+    );
     this.events.emit(DomainEvent.LoginSucceeded, {
       userId: passkey.userId,
       sessionId: started.sessionId,
@@ -264,7 +146,13 @@ export class PasskeysService {
         response,
         client,
       );
-      this.announce(DomainEvent.PasskeyUsed, passkey, client, 'second_factor');
+      announcePasskey(
+        this.events,
+        DomainEvent.PasskeyUsed,
+        passkey,
+        client,
+        'second_factor',
+      );
       return true;
     } catch {
       return false;
@@ -286,7 +174,7 @@ export class PasskeysService {
       })),
     });
     return {
-      ceremonyId: await this.ceremony(kind, userId, options.challenge),
+      ceremonyId: await startCeremony(this, kind, userId, options.challenge),
       options,
     };
   }
@@ -340,7 +228,12 @@ export class PasskeysService {
     if (!verification?.verified) throw passkeyAuthenticationFailedError();
     const received = verification.authenticationInfo.newCounter;
     if (!counterAccepted(passkey.counter, received)) {
-      this.announce(DomainEvent.PasskeyCloneSuspected, passkey, client);
+      announcePasskey(
+        this.events,
+        DomainEvent.PasskeyCloneSuspected,
+        passkey,
+        client,
+      );
       throw passkeyAuthenticationFailedError();
     }
     if (
@@ -354,45 +247,4 @@ export class PasskeysService {
       throw passkeyAuthenticationFailedError();
     return passkey;
   }
-
-  private async ceremony(
-    kind: CeremonyKind,
-    userId: string | null,
-    challenge: string,
-  ): Promise<string> {
-    const now = this.clock.now();
-    return this.repository.createCeremony({
-      kind,
-      userId,
-      challenge,
-      createdAt: now,
-      expiresAt: new Date(
-        now.getTime() + this.config.ceremonyTtlSeconds * 1000,
-      ),
-    });
-  }
-
-  private announce(
-    event: string,
-    passkey: StoredPasskey,
-    client: RequestClient,
-    purpose?: PasskeyEvent['purpose'],
-  ): void {
-    this.events.emit(event, {
-      userId: passkey.userId,
-      passkeyId: passkey.id,
-      client,
-      purpose,
-    } satisfies PasskeyEvent);
-  }
-
-  private ensureEnabled(): void {
-    if (!this.config.enabled) throw passkeysOffError();
-  }
-}
-
-function defaultName(response: RegistrationResponseJSON): string {
-  return response.authenticatorAttachment === 'cross-platform'
-    ? 'Security key'
-    : 'Passkey';
 }
