@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { addInterval, deleteInterval } from 'src/common/timers';
 import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Clock } from 'src/common/clock';
@@ -23,6 +31,9 @@ import {
 } from './email-tokens.repository';
 import type { MailContext } from './mail-templates';
 
+const PURGE = 'email-tokens.purge';
+const HOUR_MS = 3_600_000;
+
 /** Builds the mails of one transaction: given its transaction and time, what to write. */
 export type ComposeMails = (
   tx: DbExecutor,
@@ -34,7 +45,7 @@ export type ComposeMails = (
  * after the response, the per-address limit, and work done after the answer (so its timing tells nothing).
  */
 @Injectable()
-export class EmailMailer implements OnModuleDestroy {
+export class EmailMailer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('EmailFlows');
   readonly background = new BackgroundWork(this.logger);
   readonly context: MailContext;
@@ -45,14 +56,31 @@ export class EmailMailer implements OnModuleDestroy {
     private readonly quota: QuotaService,
     private readonly events: EventEmitter2,
     private readonly clock: Clock,
+    private readonly scheduler: SchedulerRegistry,
     @Inject(emailConfig.KEY)
     private readonly config: ConfigType<typeof emailConfig>,
   ) {
     this.context = { productName: config.productName, appUrl: config.appUrl };
   }
 
+  /** Spent and expired tokens are deleted hourly, an hour after they stopped working. */
+  onApplicationBootstrap(): void {
+    addInterval(this.scheduler, PURGE, HOUR_MS, () => {
+      this.purgeExpired().catch((error: Error) =>
+        this.logger.error({ event: 'email_tokens_purge_failed', err: error }),
+      );
+    });
+  }
+
   async onModuleDestroy(): Promise<void> {
+    deleteInterval(this.scheduler, PURGE);
     await this.background.settled();
+  }
+
+  purgeExpired(): Promise<number> {
+    return this.tokens.purgeBefore(
+      new Date(this.clock.now().getTime() - HOUR_MS),
+    );
   }
 
   ensureEnabled(): void {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import { isUniqueViolation } from 'src/common/pg-errors';
 import {
   DRIZZLE,
@@ -91,6 +91,17 @@ export class EmailTokensRepository {
       )
       .returning({ id: emailTokens.id });
     return rows.length === 1;
+  }
+
+  /** Deletes tokens that expired or were spent before `before`; returns how many. */
+  async purgeBefore(before: Date): Promise<number> {
+    const rows = await this.db
+      .delete(emailTokens)
+      .where(
+        or(lt(emailTokens.expiresAt, before), lt(emailTokens.usedAt, before)),
+      )
+      .returning({ id: emailTokens.id });
+    return rows.length;
   }
 
   /** Voids the user's unused tokens (all purposes, or the ones named). */

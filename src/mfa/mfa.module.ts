@@ -10,6 +10,7 @@ import { UsersModule } from 'src/users/users.module';
 import { MfaAdminController, MfaController } from './mfa.controller';
 import { MfaEnrolmentService } from './mfa-enrolment.service';
 import { MfaLoginService } from './mfa-login.service';
+import { MfaChallengesPurge } from './mfa-challenges.purge';
 import { MfaRepository } from './mfa.repository';
 import { TotpSecretBox } from './totp-secret-box';
 
@@ -26,6 +27,7 @@ import { TotpSecretBox } from './totp-secret-box';
   ],
   controllers: [MfaController, MfaAdminController],
   providers: [
+    MfaChallengesPurge,
     MfaRepository,
     TotpSecretBox,
     MfaEnrolmentService,

@@ -11,6 +11,7 @@ import {
 import { PasskeysRepository } from './passkeys.repository';
 import { PasskeyRegistrationService } from './passkey-registration.service';
 import { PasskeysService } from './passkeys.service';
+import { WebauthnCeremoniesPurge } from './webauthn-ceremonies.purge';
 
 /** Passkeys: registration, passwordless sign-in, and a passkey as the second factor of a login (docs/passkeys.md). */
 @Module({
@@ -21,7 +22,12 @@ import { PasskeysService } from './passkeys.service';
     UsersModule,
   ],
   controllers: [PasskeysController, PasskeysAdminController],
-  providers: [PasskeysRepository, PasskeysService, PasskeyRegistrationService],
+  providers: [
+    WebauthnCeremoniesPurge,
+    PasskeysRepository,
+    PasskeysService,
+    PasskeyRegistrationService,
+  ],
   exports: [PasskeysService],
 })
 export class PasskeysModule {}

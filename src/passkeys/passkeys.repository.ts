@@ -63,10 +63,12 @@ export class PasskeysRepository {
     return { userId: row.userId, challenge: row.challenge };
   }
 
-  async purgeCeremonies(before: Date): Promise<void> {
-    await this.db
+  async purgeCeremonies(before: Date): Promise<number> {
+    const rows = await this.db
       .delete(webauthnCeremonies)
-      .where(lt(webauthnCeremonies.expiresAt, before));
+      .where(lt(webauthnCeremonies.expiresAt, before))
+      .returning({ id: webauthnCeremonies.id });
+    return rows.length;
   }
 
   /** Undefined when the credential is registered already (to anyone). */
