@@ -1,5 +1,14 @@
-import { existsSync } from 'node:fs';
-import type { CDPSession, Locator, Page } from 'playwright-core';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type BrowserContext,
+  type CDPSession,
+  chromium,
+  type Locator,
+  type Page,
+} from 'playwright-core';
+import { type SpawnedApp, spawnApp } from '../helpers/spawn-app';
 
 /** Debian's chromium, driven by playwright-core; .ci/run installs it. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -229,4 +238,61 @@ export async function requestJson<T>(
   });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
+}
+
+export interface BrowserSession {
+  app: SpawnedApp;
+  context: BrowserContext;
+  page: Page;
+  /** Closes Chromium, stops the app and removes their temporary folders. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The built app (`node dist/main.js`) on `port` in production mode, on in-memory PGlite with a temporary DATA_DIR,
+ * mail and passkeys off unless `env` turns them on, and a headless Chromium with one page.
+ */
+export async function startBrowserSession(
+  port: number,
+  env: Record<string, string>,
+): Promise<BrowserSession> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-browser-data-'));
+  const profile = mkdtempSync(join(tmpdir(), 'gatehouse-chromium-'));
+  let app: SpawnedApp | undefined;
+  let context: BrowserContext | undefined;
+  const stop = async (): Promise<void> => {
+    await context?.close();
+    rmSync(profile, { recursive: true, force: true });
+    await app?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    app = await spawnApp(
+      port,
+      {
+        NODE_ENV: 'production',
+        EMAIL_FEATURES: 'off',
+        PASSKEYS: 'off',
+        DATABASE_URL: 'pglite://memory',
+        DATA_DIR: dataDir,
+        JWT_ALGORITHM: 'HS256',
+        JWT_SECRET: 'browser-test-secret-that-is-at-least-32-bytes-long',
+        DOCS_ENABLED: 'true',
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+      { timeoutMs: 120_000 },
+    );
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1280, height: 900 },
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    return { app, context, page, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

@@ -1,19 +1,19 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { codeAt } from 'src/mfa/totp';
 import { claimsOf } from '../helpers/jwt';
 import { secretOf } from '../helpers/mfa';
 import { closedPort } from '../helpers/smtp';
-import { type SpawnedApp, spawnApp } from '../helpers/spawn-app';
+import type { SpawnedApp } from '../helpers/spawn-app';
 import {
   authorizeBearer,
   CHROMIUM,
   chromiumMissing,
   execute,
-  FLAGS,
   operation,
+  type BrowserSession,
+  startBrowserSession,
 } from './browser-helpers';
 
 const ROOT = join(__dirname, '..', '..');
@@ -55,46 +55,19 @@ function showQrCode(page: Page, dataUrl: string): Promise<number> {
 
 describeWithChromium('Second factor through Swagger UI in chromium', () => {
   let app: SpawnedApp | undefined;
-  let dataDir: string | undefined;
-  let profile: string | undefined;
-  let context: BrowserContext | undefined;
+  let session: BrowserSession | undefined;
   let page: Page;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-browser-data-'));
-    app = await spawnApp(
-      await closedPort(),
-      {
-        NODE_ENV: 'production',
-        EMAIL_FEATURES: 'off',
-        PASSKEYS: 'off',
-        DATABASE_URL: 'pglite://memory',
-        DATA_DIR: dataDir,
-        JWT_ALGORITHM: 'HS256',
-        JWT_SECRET: 'browser-test-secret-that-is-at-least-32-bytes-long',
-        // TOTP secrets are sealed under it; without it setup answers 503 in production.
-        KEYS_ENCRYPTION_KEY:
-          'browser-test-keys-encryption-key-of-32-bytes-plus',
-        DOCS_ENABLED: 'true',
-        LOG_LEVEL: 'warn',
-      },
-      { timeoutMs: 120_000 },
-    );
-    profile = mkdtempSync(join(tmpdir(), 'gatehouse-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 900 },
+    session = await startBrowserSession(await closedPort(), {
+      // TOTP secrets are sealed under it; without it setup answers 503 in production.
+      KEYS_ENCRYPTION_KEY: 'browser-test-keys-encryption-key-of-32-bytes-plus',
     });
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ app, page } = session);
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
-    await app?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await session?.stop();
   });
 
   it('enrols TOTP from the UI with the QR code shown as an image, then a login is challenged and finished with a code', async () => {

@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   type BrowserContext,
   type CDPSession,
-  chromium,
   type Page,
 } from 'playwright-core';
 import { codeAt } from 'src/mfa/totp';
@@ -12,18 +8,19 @@ import { until } from '../helpers/eventually';
 import { claimsOf } from '../helpers/jwt';
 import { secretOf } from '../helpers/mfa';
 import { closedPort } from '../helpers/smtp';
-import { type SpawnedApp, spawnApp } from '../helpers/spawn-app';
+import type { SpawnedApp } from '../helpers/spawn-app';
 import {
   addVirtualAuthenticator,
   cdpCredentialId,
   CHROMIUM,
   chromiumMissing,
   createCredential,
-  FLAGS,
   getAssertion,
   type JsonAnswer,
   requestJson,
   type WebAuthnOutcome,
+  type BrowserSession,
+  startBrowserSession,
 } from './browser-helpers';
 
 const PASSWORD = 'a password that only starts the passkey tests';
@@ -84,8 +81,7 @@ function credentialOf(outcome: WebAuthnOutcome): Record<string, unknown> {
 
 describeWithChromium('Passkeys in chromium, virtual authenticator', () => {
   let app: SpawnedApp | undefined;
-  let dataDir: string | undefined;
-  let profile: string | undefined;
+  let session: BrowserSession | undefined;
   let context: BrowserContext | undefined;
   let page: Page;
   let cdp: CDPSession;
@@ -200,40 +196,20 @@ describeWithChromium('Passkeys in chromium, virtual authenticator', () => {
   }
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-browser-data-'));
     const port = await closedPort();
     // Chromium refuses 127.0.0.1 as an RP ID, so the page is on localhost; it reaches the app bound to 127.0.0.1.
     const origin = `http://localhost:${port}`;
-    app = await spawnApp(
-      port,
-      {
-        NODE_ENV: 'production',
-        EMAIL_FEATURES: 'off',
-        DATABASE_URL: 'pglite://memory',
-        DATA_DIR: dataDir,
-        JWT_ALGORITHM: 'HS256',
-        JWT_SECRET: 'browser-test-secret-that-is-at-least-32-bytes-long',
-        // TOTP secrets are sealed under it; without it setup answers 503 in production.
-        KEYS_ENCRYPTION_KEY:
-          'browser-test-keys-encryption-key-of-32-bytes-plus',
-        PASSKEYS: 'on',
-        WEBAUTHN_RP_ID: 'localhost',
-        WEBAUTHN_RP_NAME: 'Gatehouse',
-        WEBAUTHN_ORIGINS: origin,
-        // Every case signs users up and in from the one address; the per-IP limit is not under test here.
-        RATE_LIMIT_MAX: '10000',
-        DOCS_ENABLED: 'true',
-        LOG_LEVEL: 'warn',
-      },
-      { timeoutMs: 120_000 },
-    );
-    profile = mkdtempSync(join(tmpdir(), 'gatehouse-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
+    session = await startBrowserSession(port, {
+      // TOTP secrets are sealed under it; without it setup answers 503 in production.
+      KEYS_ENCRYPTION_KEY: 'browser-test-keys-encryption-key-of-32-bytes-plus',
+      PASSKEYS: 'on',
+      WEBAUTHN_RP_ID: 'localhost',
+      WEBAUTHN_RP_NAME: 'Gatehouse',
+      WEBAUTHN_ORIGINS: origin,
+      // Every case signs users up and in from the one address; the per-IP limit is not under test here.
+      RATE_LIMIT_MAX: '10000',
     });
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ app, context, page } = session);
     // Any page of the origin will do: the ceremonies run in page.evaluate, the server calls go from Node.
     await page.goto(`${origin}/health`);
     cdp = await context.newCDPSession(page);
@@ -268,10 +244,7 @@ describeWithChromium('Passkeys in chromium, virtual authenticator', () => {
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
-    await app?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await session?.stop();
   });
 
   it('registers a passkey and signs in with it without a username: /auth/me answers, amr is [hwk, user, mfa]', async () => {

@@ -1,20 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   closedPort,
   startSmtpServer,
   type TestSmtp,
   tokenFrom,
 } from '../helpers/smtp';
-import { type SpawnedApp, spawnApp } from '../helpers/spawn-app';
+import type { SpawnedApp } from '../helpers/spawn-app';
 import {
   CHROMIUM,
   chromiumMissing,
   execute,
-  FLAGS,
   operation,
+  type BrowserSession,
+  startBrowserSession,
 } from './browser-helpers';
 
 // Where the mail links point: the front end's address, which no one serves here (the test reads the link only).
@@ -40,49 +38,25 @@ const describeWithChromium = chromiumMissing ? describe.skip : describe;
 describeWithChromium('Password reset through Swagger UI in chromium', () => {
   let smtp: TestSmtp | undefined;
   let app: SpawnedApp | undefined;
-  let dataDir: string | undefined;
-  let profile: string | undefined;
-  let context: BrowserContext | undefined;
+  let session: BrowserSession | undefined;
   let page: Page;
 
   beforeAll(async () => {
     smtp = await startSmtpServer();
-    dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-browser-data-'));
-    app = await spawnApp(
-      await closedPort(),
-      {
-        NODE_ENV: 'production',
-        PASSKEYS: 'off',
-        DATABASE_URL: 'pglite://memory',
-        DATA_DIR: dataDir,
-        JWT_ALGORITHM: 'HS256',
-        JWT_SECRET: 'browser-test-secret-that-is-at-least-32-bytes-long',
-        DOCS_ENABLED: 'true',
-        LOG_LEVEL: 'warn',
-        SMTP_URL: smtp.url,
-        APP_URL,
-        MAIL_POLL_INTERVAL: '1s',
-        MAIL_RETRY_BASE: '1s',
-        MAIL_RETRY_MAX_DELAY: '2s',
-      },
-      { timeoutMs: 120_000 },
-    );
-    profile = mkdtempSync(join(tmpdir(), 'gatehouse-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 900 },
+    session = await startBrowserSession(await closedPort(), {
+      EMAIL_FEATURES: 'on',
+      SMTP_URL: smtp.url,
+      APP_URL,
+      MAIL_POLL_INTERVAL: '1s',
+      MAIL_RETRY_BASE: '1s',
+      MAIL_RETRY_MAX_DELAY: '2s',
     });
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ app, page } = session);
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
-    await app?.stop();
+    await session?.stop();
     await smtp?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('mails a reset link through a real SMTP server, sets the new password from the UI, and only that one logs in', async () => {
