@@ -167,6 +167,19 @@ describe(PasskeysService.name, () => {
     });
   });
 
+  it('gives no session to a disabled or deleted owner, with the same 401', async () => {
+    const { service, repository, sessions } = setup();
+    sessions.createSession.mockResolvedValueOnce(undefined as never);
+    const { ceremonyId } = await service.loginOptions();
+    verify.mockResolvedValue(verified(8));
+    await expect(
+      service.login(ceremonyId, assertion(), CLIENT),
+    ).rejects.toMatchObject({
+      code: 'PASSKEYS.AUTHENTICATION_FAILED',
+    });
+    expect(repository.uses).toEqual([['pk-1', 7, 8]]);
+  });
+
   it('spends the ceremony on the first attempt: the same response again is refused unchecked', async () => {
     const { service } = setup();
     const { ceremonyId } = await service.loginOptions();
