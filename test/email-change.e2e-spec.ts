@@ -193,6 +193,28 @@ describe('email change (e2e)', () => {
     );
   });
 
+  it('voids a verification link for the old address once the address changed', async () => {
+    const { user, access } = await registerAndLogin(t, newUser('oldlink'));
+    await t
+      .http()
+      .post('/auth/email/verify/send')
+      .set(...bearer(access))
+      .send({})
+      .expect(202);
+    const verifyToken = tokenFrom(await smtp.nextMail(user.email));
+    const newEmail = `newlink-${user.username}@example.org`;
+    await change(access, {
+      new_email: newEmail,
+      current_password: user.password,
+    }).expect(202);
+    await confirm(tokenFrom(await smtp.nextMail(newEmail))).expect(204);
+    expectProblem(
+      await t.http().post('/auth/email/verify').send({ token: verifyToken }),
+      400,
+      'EMAIL.TOKEN_INVALID',
+    );
+  });
+
   it('lets exactly one of two concurrent confirmations through', async () => {
     const { user, access } = await registerAndLogin(t, newUser('twice'));
     const newEmail = `race-${user.username}@example.org`;
