@@ -47,4 +47,6 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
     rules: {},
   },
+  // Child-process fixtures that import ESM-only packages (test/fixtures/oidc-provider) are ES modules.
+  { files: ['test/fixtures/**/*.mjs'], languageOptions: { sourceType: 'module' } },
 );
