@@ -157,10 +157,10 @@ export class AccountService {
     });
     let valid: boolean;
     try {
-      valid = await this.passwords.verify(
-        credentials.passwordHash,
-        currentPassword,
-      );
+      // An account without a password is checked against the dummy hash: the same time, always refused.
+      valid = credentials.passwordHash
+        ? await this.passwords.verify(credentials.passwordHash, currentPassword)
+        : await this.passwords.verifyDummy(currentPassword);
     } catch (error) {
       await attempt.abandoned();
       throw error;

@@ -117,7 +117,8 @@ export class AuthService {
     let valid: boolean;
     try {
       // An unknown user is checked against a dummy hash so it costs the same time as a wrong password.
-      valid = credentials
+      // So does an account without a password (it signs in through a provider or a passkey).
+      valid = credentials?.passwordHash
         ? await this.passwords.verify(credentials.passwordHash, input.password)
         : await this.passwords.verifyDummy(input.password);
     } catch (error) {
@@ -151,7 +152,10 @@ export class AuthService {
     // password change that landed while this login waited for its hash wins.
     const started = await this.sessions
       .createSession(
-        { id: credentials.user.id, passwordHash: credentials.passwordHash },
+        {
+          id: credentials.user.id,
+          passwordHash: credentials.passwordHash ?? undefined,
+        },
         client,
       )
       .catch(async (error: unknown) => {

@@ -21,8 +21,10 @@ export const users = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     username: text('username').notNull(),
-    email: text('email').notNull(),
-    passwordHash: text('password_hash').notNull(),
+    /** Null for an account made by an external provider that did not vouch for an address. */
+    email: text('email'),
+    /** Null for an account that signs in only through an external provider or a passkey. */
+    passwordHash: text('password_hash'),
     roles: text('roles')
       .array()
       .notNull()
@@ -284,6 +286,10 @@ export const mfaChallenges = pgTable(
     expiresAt: timestamptz('expires_at').notNull(),
     attempts: integer('attempts').notNull().default(0),
     usedAt: timestamptz('used_at'),
+    /** How the first factor was proved (RFC 8176): pwd for a password, fed for an external provider. */
+    firstFactor: text('first_factor', { enum: ['pwd', 'fed'] })
+      .notNull()
+      .default('pwd'),
   },
   (t) => [
     uniqueIndex('mfa_challenges_token_hash_key').on(t.tokenHash),
@@ -335,4 +341,75 @@ export const webauthnCeremonies = pgTable(
     expiresAt: timestamptz('expires_at').notNull(),
   },
   (t) => [index('webauthn_ceremonies_expires_at_idx').on(t.expiresAt)],
+);
+
+/** An account at an external OpenID provider that signs in as this user: (issuer, subject) is the identity. */
+export const federatedIdentities = pgTable(
+  'federated_identities',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The configured name it signed in through (OIDC_PROVIDERS); the issuer is what identifies it. */
+    provider: text('provider').notNull(),
+    issuer: text('issuer').notNull(),
+    subject: text('subject').notNull(),
+    /** The address the provider gave at the last sign-in, for display; null when it gave none. */
+    email: text('email'),
+    createdAt: timestamptz('created_at').notNull(),
+    lastUsedAt: timestamptz('last_used_at'),
+  },
+  (t) => [
+    uniqueIndex('federated_identities_issuer_subject_key').on(
+      t.issuer,
+      t.subject,
+    ),
+    index('federated_identities_user_id_idx').on(t.userId),
+  ],
+);
+
+/**
+ * A sign-in at an external provider in progress: what the callback must find again (state, nonce, PKCE verifier,
+ * the client's redirect) and the SHA-256 of the secret in the browser's cookie it is bound to. The callback deletes
+ * the row before it checks anything, so a flow is used once.
+ */
+export const oidcFlows = pgTable(
+  'oidc_flows',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    provider: text('provider').notNull(),
+    bindingHash: text('binding_hash').notNull(),
+    state: text('state').notNull(),
+    nonce: text('nonce').notNull(),
+    codeVerifier: text('code_verifier').notNull(),
+    redirectUri: text('redirect_uri').notNull(),
+    /** The client's own `state`, echoed back to its redirect_uri. */
+    clientState: text('client_state'),
+    /** Set when a signed-in user links a provider account instead of signing in. */
+    linkUserId: uuid('link_user_id').references(() => users.id, {
+      onDelete: 'cascade',
+    }),
+    createdAt: timestamptz('created_at').notNull(),
+    expiresAt: timestamptz('expires_at').notNull(),
+  },
+  (t) => [index('oidc_flows_expires_at_idx').on(t.expiresAt)],
+);
+
+/** The one-time code a finished provider sign-in hands the client for POST /auth/oidc/exchange; SHA-256 at rest. */
+export const oidcExchangeCodes = pgTable(
+  'oidc_exchange_codes',
+  {
+    codeHash: text('code_hash').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    /** The provider's word on a second factor is taken (OIDC_<NAME>_TRUST_MFA) for this sign-in. */
+    mfaTrusted: boolean('mfa_trusted').notNull(),
+    createdAt: timestamptz('created_at').notNull(),
+    expiresAt: timestamptz('expires_at').notNull(),
+    usedAt: timestamptz('used_at'),
+  },
+  (t) => [index('oidc_exchange_codes_expires_at_idx').on(t.expiresAt)],
 );

@@ -46,7 +46,7 @@ export class EmailChangeService {
     this.mailer.ensureEnabled();
     const user = await this.users.findProfile(userId);
     if (!user) throw userNotFoundError();
-    if (sameAddress(user.email, newEmail)) throw emailUnchangedError();
+    if (user.email && sameAddress(user.email, newEmail)) throw emailUnchangedError();
     const holder = await this.users.findByEmail(newEmail);
     if (holder) throw emailInUseError();
     await this.mailer.sendLimited(
@@ -62,12 +62,17 @@ export class EmailChangeService {
               token,
               this.config.verifyTtlSeconds,
             ),
-            mailTemplates.emailChangeNotice(
-              this.mailer.context,
-              user.email,
-              user.username,
-              newEmail,
-            ),
+            // An account without an address yet has no old one to warn.
+            ...(user.email
+              ? [
+                  mailTemplates.emailChangeNotice(
+                    this.mailer.context,
+                    user.email,
+                    user.username,
+                    newEmail,
+                  ),
+                ]
+              : []),
           ]),
       (tx, now) =>
         this.mailer.tokens.voidPending(tx, user.id, now, 'email_change'),

@@ -181,8 +181,8 @@ export class EmailService {
     this.mailer.background.start('account_exists_notice', async () => {
       const user = await this.users.findByEmail(email);
       if (!user || user.disabled) return;
-      await this.mailer.sendLimited(user.email, () => [
-        mailTemplates.accountExists(this.mail, user.email, user.username),
+      await this.mailer.sendLimited(email, () => [
+        mailTemplates.accountExists(this.mail, email, user.username),
       ]);
     });
   }
@@ -238,31 +238,35 @@ export class EmailService {
     user: User,
     limited: boolean,
   ): Promise<boolean> {
+    const address = user.email;
+    if (!address) return false;
     const compose = (tx: DbExecutor, now: Date) =>
       this.mailer
-        .issueToken(tx, now, user.id, 'password_reset', user.email)
+        .issueToken(tx, now, user.id, 'password_reset', address)
         .then((token) => [
           mailTemplates.passwordReset(
             this.mail,
-            user.email,
+            address,
             user.username,
             token,
             this.config.resetTtlSeconds,
           ),
         ]);
-    if (limited) return this.mailer.sendLimited(user.email, compose);
+    if (limited) return this.mailer.sendLimited(address, compose);
     await this.mailer.write(compose);
     return true;
   }
 
-  private sendVerification(user: User): Promise<boolean> {
-    return this.mailer.sendLimited(user.email, (tx, now) =>
+  private async sendVerification(user: User): Promise<boolean> {
+    const address = user.email;
+    if (!address) return false;
+    return this.mailer.sendLimited(address, (tx, now) =>
       this.mailer
-        .issueToken(tx, now, user.id, 'email_verify', user.email)
+        .issueToken(tx, now, user.id, 'email_verify', address)
         .then((token) => [
           mailTemplates.emailVerification(
             this.mail,
-            user.email,
+            address,
             user.username,
             token,
             this.config.verifyTtlSeconds,

@@ -69,10 +69,14 @@ export class MfaLoginService {
     private readonly config: ConfigType<typeof mfaConfig>,
   ) {}
 
-  /** Opened after the right password: a token for POST /auth/mfa/verify, bound to the user and the login's client. */
+  /**
+   * Opened after the right password (or a sign-in at an external provider: `firstFactor` fed): a token for
+   * POST /auth/mfa/verify, bound to the user and the login's client.
+   */
   async startChallenge(
     userId: string,
     client: RequestClient,
+    firstFactor: 'pwd' | 'fed' = 'pwd',
   ): Promise<MfaChallenge> {
     const token = randomBytes(32).toString('base64url');
     const now = this.clock.now();
@@ -81,6 +85,7 @@ export class MfaLoginService {
       tokenHash: hashToken(token),
       ip: client.ip ?? null,
       userAgent: client.userAgent?.slice(0, 512) ?? null,
+      firstFactor,
       createdAt: now,
       expiresAt: new Date(
         now.getTime() + this.config.challengeTtlSeconds * 1000,
@@ -160,7 +165,10 @@ export class MfaLoginService {
     const started = await this.sessions.createSession(
       { id: challenge.userId },
       context,
-      { amr: result.amr, authTime: now },
+      {
+        amr: withFirstFactor(result.amr, challenge.firstFactor),
+        authTime: now,
+      },
     );
     // Disabled or deleted while the code was checked.
     if (!started) throw invalidChallengeError();
@@ -305,4 +313,9 @@ function checkFactorShape(factor: SecondFactor): void {
     );
   if (factor.code !== undefined && !isWellFormedCode(factor.code))
     throw new DomainValidationError('code', 'code must be 6 digits (0-9)');
+}
+
+/** The methods of a second-factor check name the password as the first; a login that began elsewhere says so. */
+export function withFirstFactor(amr: string[], first: 'pwd' | 'fed'): string[] {
+  return amr.map((method) => (method === 'pwd' ? first : method));
 }

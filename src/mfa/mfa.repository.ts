@@ -18,6 +18,8 @@ export interface LiveChallenge {
   userId: string;
   ip: string | null;
   userAgent: string | null;
+  /** How the login proved its first factor: pwd (a password) or fed (an external provider). */
+  firstFactor: 'pwd' | 'fed';
 }
 
 /**
@@ -216,6 +218,7 @@ export class MfaRepository {
     userAgent: string | null;
     createdAt: Date;
     expiresAt: Date;
+    firstFactor: 'pwd' | 'fed';
   }): Promise<void> {
     await this.db.insert(mfaChallenges).values(challenge);
   }
@@ -231,6 +234,7 @@ export class MfaRepository {
         userId: mfaChallenges.userId,
         ip: mfaChallenges.ip,
         userAgent: mfaChallenges.userAgent,
+        firstFactor: mfaChallenges.firstFactor,
       })
       .from(mfaChallenges)
       .where(

@@ -4,7 +4,8 @@ import type { Role } from 'src/access/role.enum';
 export interface User {
   id: string;
   username: string;
-  email: string;
+  /** Null for an account an external provider made without vouching for an address (docs/federation.md). */
+  email: string | null;
   roles: Role[];
   disabled: boolean;
   /** The user proved they read mail at `email` (a verification or reset link, an email change, or an admin said so). */
@@ -17,5 +18,6 @@ export interface User {
 
 export interface UserCredentials {
   user: User;
-  passwordHash: string;
+  /** Null: the account has no password (it signs in through a provider or a passkey). */
+  passwordHash: string | null;
 }

@@ -23,9 +23,11 @@ function toUser(row: UserRow): User {
 
 export interface NewUser {
   username: string;
-  email: string;
-  passwordHash: string;
+  email: string | null;
+  passwordHash: string | null;
   roles?: Role[];
+  /** Set when the address is known to be the user's already (a provider vouched for it). */
+  emailVerifiedAt?: Date | null;
 }
 
 export interface UserChanges {

@@ -40,6 +40,12 @@ export class UsersService {
     return this.repository.findCredentialsById(id);
   }
 
+  /** Removes an account nobody has used yet (made by a sign-in that then lost a race to link its identity). */
+  async removeUnused(id: string): Promise<void> {
+    await this.repository.delete(id);
+    this.profiles.forget(id);
+  }
+
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.repository.update(id, { passwordHash });
     this.profiles.forget(id);

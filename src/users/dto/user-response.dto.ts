@@ -12,8 +12,14 @@ export class UserResponseDto {
   @ApiProperty({ example: 'ada' })
   username: string;
 
-  @ApiProperty({ example: 'ada@example.com' })
-  email: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'ada@example.com',
+    description:
+      'Null for an account an external provider made without vouching for an address.',
+  })
+  email: string | null;
 
   @ApiProperty({ enum: Role, isArray: true, example: ['user'] })
   roles: Role[];
