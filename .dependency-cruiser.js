@@ -6,7 +6,7 @@
  * openapi) sit above every folder.
  */
 const LAYERS = [
-  ['auth'],
+  ['auth', 'federation'],
   ['email', 'mfa'],
   ['passkeys'],
   ['oauth', 'users'],

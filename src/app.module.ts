@@ -15,6 +15,7 @@ import { parseEnv } from './config/env.schema';
 import { mfaConfig } from './config/mfa.config';
 import { DatabaseModule } from './database/database.module';
 import { EmailModule } from './email/email.module';
+import { FederationModule } from './federation/federation.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { LoggingModule } from './logging/logging.module';
@@ -54,6 +55,7 @@ import { UsersModule } from './users/users.module';
     OAuthModule,
     EmailModule,
     AuthModule,
+    FederationModule,
     HealthModule,
   ],
   providers: [

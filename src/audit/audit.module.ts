@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { AuditAdminController } from './audit-admin.controller';
 import { AuditEventsRepository } from './audit-events.repository';
 import { AuditListener } from './audit.listener';
+import { FederationAuditListener } from './federation-audit.listener';
 import { MfaAuditListener } from './mfa-audit.listener';
 import { AuditQueryService } from './audit-query.service';
 import { auditConfig } from 'src/config/audit.config';
@@ -23,6 +24,7 @@ import { MyAuditEventsController } from './my-audit-events.controller';
     AuditQueryService,
     AuditListener,
     MfaAuditListener,
+    FederationAuditListener,
   ],
   exports: [AuditService],
 })

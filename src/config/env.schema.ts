@@ -12,6 +12,11 @@ import {
 } from './env-fields';
 import { checkEmail, emailEnvFields } from './email-env';
 import { mfaEnvFields } from './mfa-env';
+import {
+  checkOidcRedirects,
+  oidcEnvFields,
+  parseOidcProviders,
+} from './oidc-env';
 import { checkWebauthn, webauthnEnvFields } from './webauthn-env';
 import {
   PASSWORD_MAX,
@@ -194,6 +199,7 @@ export const envSchema = z
     ...emailEnvFields,
     ...mfaEnvFields,
     ...webauthnEnvFields,
+    ...oidcEnvFields,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
@@ -213,6 +219,7 @@ export const envSchema = z
     checkTrustProxy(env, ctx);
     checkEmail(env, ctx);
     checkWebauthn(env, ctx);
+    checkOidcRedirects(env, ctx);
     if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
       ctx.addIssue({
         code: 'custom',
@@ -261,7 +268,13 @@ export class InvalidEnvironmentError extends Error {}
 
 export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const result = envSchema.safeParse(source);
-  if (result.success) return result.data;
+  if (result.success) {
+    const { issues } = parseOidcProviders(result.data, source);
+    if (issues.length === 0) return result.data;
+    throw new InvalidEnvironmentError(
+      `Invalid configuration: ${issues.join('; ')}`,
+    );
+  }
   const lines = result.error.issues.map(
     (issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`,
   );

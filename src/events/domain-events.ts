@@ -52,6 +52,12 @@ export const DomainEvent = {
   PasskeyUsed: 'passkey.used',
   /** A counting credential reported a counter that did not rise: refused, possibly a copy. */
   PasskeyCloneSuspected: 'passkey.clone_suspected',
+  /** A sign-in through an external provider reached Gatehouse and was checked (before the code exchange). */
+  FederatedSignIn: 'federation.signed_in',
+  /** A sign-in through an external provider ended in an error at the client's redirect_uri. */
+  FederatedSignInFailed: 'federation.failed',
+  IdentityLinked: 'federation.identity_linked',
+  IdentityUnlinked: 'federation.identity_unlinked',
   KeyRotated: 'key.rotated',
   AccessTokenRefused: 'access_token.refused',
   HashQueueRejected: 'passwords.hash_queue_rejected',
@@ -250,4 +256,16 @@ export interface PasskeyEvent {
   actorId?: string;
   /** PasskeyUsed: a passwordless sign-in, or the second factor of a login. */
   purpose?: 'login' | 'second_factor';
+}
+
+export interface FederationEvent {
+  /** Absent when the sign-in failed before it knew the user. */
+  userId?: string;
+  provider: string;
+  client: EventClient;
+  identityId?: string;
+  /** FederatedSignIn: the sign-in created the account. */
+  created?: boolean;
+  /** FederatedSignInFailed: the error the client's redirect_uri got. */
+  error?: string;
 }

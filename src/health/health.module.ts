@@ -7,5 +7,6 @@ import { ReadinessIndicators } from './readiness.indicators';
   imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
   providers: [ReadinessIndicators],
+  exports: [ReadinessIndicators],
 })
 export class HealthModule {}

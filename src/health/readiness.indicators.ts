@@ -22,10 +22,20 @@ const JOURNAL = join(
   '_journal.json',
 );
 
-/** What "ready" means: the database answers, Redis answers when configured, and every migration is applied. */
+/** A feature's own readiness (e.g. its external providers), registered by the feature at start. */
+export type ReadinessCheck = () => {
+  up: boolean;
+  details: Record<string, unknown>;
+};
+
+/**
+ * What "ready" means: the database answers, Redis answers when configured, every migration is applied, and every
+ * check a feature registered is up.
+ */
 @Injectable()
 export class ReadinessIndicators {
   private readonly expectedMigrations: number;
+  private readonly registered = new Map<string, ReadinessCheck>();
 
   constructor(
     private readonly indicator: HealthIndicatorService,
@@ -38,10 +48,26 @@ export class ReadinessIndicators {
     this.expectedMigrations = journal.entries.length;
   }
 
+  /** Adds a check under `name` to /health/ready (features above health register theirs; health imports none). */
+  register(name: string, check: ReadinessCheck): void {
+    this.registered.set(name, check);
+  }
+
   all(): HealthIndicatorFunction[] {
     const checks = [() => this.pingDatabase(), () => this.migrations()];
     if (this.redis.enabled) checks.push(() => this.redisPing());
+    for (const [name, check] of this.registered)
+      checks.push(() => Promise.resolve(this.registeredCheck(name, check)));
     return checks;
+  }
+
+  private registeredCheck(
+    name: string,
+    check: ReadinessCheck,
+  ): HealthIndicatorResult {
+    const indicator = this.indicator.check(name);
+    const { up, details } = check();
+    return up ? indicator.up(details) : indicator.down(details);
   }
 
   private async pingDatabase(): Promise<HealthIndicatorResult> {

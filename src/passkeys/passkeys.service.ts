@@ -120,6 +120,11 @@ export class PasskeysService {
     return started.pair;
   }
 
+  /** Whether the user can sign in with a passkey (any registered, whatever PASSKEYS says today). */
+  async hasPasskeys(userId: string): Promise<boolean> {
+    return (await this.repository.listOf(userId)).length > 0;
+  }
+
   /** Options for the second factor of `userId`'s login challenge; undefined when the user has no passkey. */
   async secondFactorOptions(
     userId: string,

@@ -1,0 +1,17 @@
+/**
+ * openid-client 6 is ESM-only. A real dynamic import (not compiled to require) loads it on first use, so nothing
+ * reachable from AppModule imports it statically: jest on Node 20 refuses a static import of an ES module.
+ */
+export type OpenIdClient = typeof import('openid-client');
+
+// eslint-disable-next-line @typescript-eslint/no-implied-eval
+const importOpenIdClient = new Function(
+  'return import("openid-client")',
+) as () => Promise<OpenIdClient>;
+
+let loaded: Promise<OpenIdClient> | undefined;
+
+export function loadOpenIdClient(): Promise<OpenIdClient> {
+  loaded ??= importOpenIdClient();
+  return loaded;
+}
