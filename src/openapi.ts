@@ -48,6 +48,11 @@ export const OPENAPI_TAGS: ReadonlyArray<{
       'Passkeys (WebAuthn): registration and passwordless sign-in; the front end calls navigator.credentials (docs/passkeys.md)',
   },
   {
+    name: 'federation',
+    description:
+      'Sign-in through external OpenID Connect providers (Google, Microsoft, GitLab, Keycloak…) and the identities linked to an account (docs/federation.md)',
+  },
+  {
     name: 'sessions',
     description: "The caller's sessions (one per login, until logout)",
   },
@@ -100,6 +105,12 @@ export const OPENAPI_OPERATION_ORDER: readonly string[] = [
   'listPasskeys',
   'renamePasskey',
   'deletePasskey',
+  'startOidcSignIn',
+  'oidcCallback',
+  'exchangeOidcCode',
+  'startOidcLink',
+  'listIdentities',
+  'unlinkIdentity',
   'listSessions',
   'revokeOtherSessions',
   'revokeSession',

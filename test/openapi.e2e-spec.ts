@@ -253,6 +253,7 @@ describe('OpenAPI document (e2e)', () => {
       'email',
       'mfa',
       'passkeys',
+      'federation',
       'sessions',
       'oauth',
       'users',

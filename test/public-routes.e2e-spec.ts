@@ -34,6 +34,10 @@ const PUBLIC_OPERATIONS = [
   // Passkey sign-in: the signed assertion is the credential.
   'POST /auth/passkeys/login',
   'POST /auth/passkeys/login/options',
+  // Provider sign-in: the browser's trip to the provider and back, and the one-time code it returns with.
+  'GET /auth/oidc/{provider}/start',
+  'GET /auth/oidc/{provider}/callback',
+  'POST /auth/oidc/exchange',
 ].sort();
 
 /** Open without a token, but a token that is sent is checked (and serves its user): documented as either. */
