@@ -1,7 +1,9 @@
+import { createAppWithAdmin, loginAdmin } from './helpers/admin';
 import {
   arriveAtCallback,
   callbackUri,
   CLIENT_REDIRECT,
+  exchange,
   federatedTokens,
   providerEnv,
   returnedTo,
@@ -254,6 +256,41 @@ describe('Provider policy and availability', () => {
       const back = await signInThrough(t, 'alice');
       expect(back.searchParams.get('code')).toBeTruthy();
       await t.http().get('/health/live').expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('sends a disabled account back with access_denied, and its unexchanged code stops working', async () => {
+    const t = await createAppWithAdmin(providerEnv(idp));
+    try {
+      const tokens = await federatedTokens(t, 'carol');
+      const pending = (await signInThrough(t, 'carol')).searchParams.get(
+        'code',
+      )!;
+      const admin = await loginAdmin(t);
+      await t
+        .http()
+        .patch(`/users/${claimsOf(tokens.access_token as string).sub}`)
+        .set(...bearer(admin.access))
+        .send({ disabled: true })
+        .expect(200);
+      const back = await signInThrough(t, 'carol');
+      expect(back.searchParams.get('error')).toBe('access_denied');
+      expectProblem(await exchange(t, pending), 401, 'FEDERATION.INVALID_CODE');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('does not create accounts while registration is closed (registration_closed)', async () => {
+    const t = await createTestApp(
+      providerEnv(idp, 'test', { AUTH_REGISTRATION: 'closed' }),
+    );
+    try {
+      const back = await signInThrough(t, 'alice');
+      expect(back.searchParams.get('error')).toBe('registration_closed');
+      expect(back.searchParams.get('code')).toBeNull();
     } finally {
       await t.close();
     }
