@@ -47,4 +47,9 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
     rules: {},
   },
+  // Better Auth is ESM only; its benchmark server is a module of its own package (bench/refs/better-auth/).
+  {
+    files: ['bench/refs/better-auth/*.mjs'],
+    languageOptions: { sourceType: 'module' },
+  },
 );
