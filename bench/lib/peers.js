@@ -37,8 +37,8 @@ function peerRows(scenarios) {
       getVsBareRps: get && bare ? get.rps / bare.rps : undefined,
       loginRps: login?.rps,
       loginVsHash: login && hash ? login.rps / hash.rps : undefined,
-      loginCpuBeyondHashUs:
-        login && hash ? login.cpuUs - hash.cpuUs : undefined,
+      loginCpuUs: login?.cpuUs,
+      hashCpuUs: hash?.cpuUs,
       hash: hashKey,
     };
   }).filter((r) => r.getRps !== undefined || r.loginRps !== undefined);
