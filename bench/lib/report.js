@@ -134,6 +134,8 @@ module.exports = {
   int,
   ms,
   ratio,
+  table,
+  targetsTable,
   writeResults,
   printReport,
 };
