@@ -49,4 +49,9 @@ export default tseslint.config(
   },
   // Child-process fixtures that import ESM-only packages (test/fixtures/oidc-provider) are ES modules.
   { files: ['test/fixtures/**/*.mjs'], languageOptions: { sourceType: 'module' } },
+  // Better Auth is ESM only; its benchmark server is a module of its own package (bench/refs/better-auth/).
+  {
+    files: ['bench/refs/better-auth/*.mjs'],
+    languageOptions: { sourceType: 'module' },
+  },
 );

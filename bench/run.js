@@ -2,12 +2,15 @@
 // Gatehouse next to its references, in one run: `npm run bench` (about 10 minutes) or `npm run bench -- --quick`
 // (under 2 minutes, for iteration). Flags: --quick, --skip-build, --only=get,login,storm,refresh,soak,
 // --dist=<dir> (run a Gatehouse build from another directory; implies --skip-build),
-// --rounds=N, --seconds=N (override the mode's), --baseline=<dir> (also run the protected GET against an older build, for before/after numbers in one run).
+// --rounds=N, --seconds=N (override the mode's), --baseline=<dir> (also run the protected GET against an older build, for before/after numbers in one run),
+// --no-pin (no taskset: servers and load generator share every CPU), --no-peer (no Better Auth).
+// The load generator (autocannon) runs as a process of its own, on a CPU of its own where the machine has two.
 // Ratios measured side by side are what matter; absolute numbers drift on a shared machine.
 // Each scenario is a file in bench/scenarios/; the servers they share are started once by bench/lib/setup.js.
 require('reflect-metadata');
 const { cpus } = require('node:os');
 const { CONNECTIONS, parseOptions } = require('./lib/options');
+const { peerRows } = require('./lib/peers');
 const { log, printReport, writeResults } = require('./lib/report');
 const { setUp, cleanUp } = require('./lib/setup');
 
@@ -44,6 +47,7 @@ async function main() {
     rounds: options.rounds,
     secondsPerRun: options.seconds,
     connections: CONNECTIONS,
+    pinning: bench.pinning.note,
     scenarios: {},
   };
   for (const { only, scenario, when } of SCENARIOS) {
@@ -62,6 +66,7 @@ async function main() {
       rssMb: server.rssMb(),
     });
   json.rows = rows;
+  json.peers = peerRows(json.scenarios);
   json.targets = targets;
   json.finishedAt = new Date().toISOString();
   writeResults(json);

@@ -1,12 +1,65 @@
 'use strict';
-// autocannon runs (programmatic API, keep-alive connections) reduced to the numbers the report needs, and the
-// interleaved rounds they are taken in.
+// autocannon runs (keep-alive connections) reduced to the numbers the report needs, and the interleaved rounds they
+// are taken in. Each run is a child process of its own (load-worker.js) on the load generator's CPU, so the servers'
+// CPU is theirs alone where the machine has a CPU to spare (bench/lib/pinning.js).
 const autocannon = require('autocannon');
-const { HOST } = require('./servers');
+const { join } = require('node:path');
+const { HOST, spawnNode } = require('./servers');
+
+/** Runs load-worker.js with `options`; calls `onStart` just before its first request. */
+function runWorker(options, onStart) {
+  return new Promise((resolve, reject) => {
+    const child = spawnNode(
+      join(__dirname, 'load-worker.js'),
+      [],
+      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+      'load',
+    );
+    let result;
+    child.on('message', (message) => {
+      if (message.started) onStart();
+      else result = message;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      result
+        ? resolve(result)
+        : reject(new Error(`load worker exited ${code} without a result`)),
+    );
+    child.send(options);
+  });
+}
 
 /**
- * One load run; with `server`, also the server's CPU time per request. `requests` is autocannon's request list (method, path, headers, body, setupRequest, onResponse).
- * Throughput counts 2xx answers only, so an error page can never look fast.
+ * A request list given as autocannon's own (with functions, which cannot cross a process boundary) runs in this
+ * process, as every run did before the worker existed; `generator` in the result says which it was.
+ */
+async function inProcess(options, onStart) {
+  onStart();
+  const result = await autocannon({
+    url: options.url,
+    connections: options.connections,
+    pipelining: 1,
+    duration: options.seconds,
+    requests: options.requests,
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+  });
+  return {
+    ok2xx: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    total: result.requests.total,
+    duration: result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+}
+
+/**
+ * One load run; with `server`, also the server's CPU time per request (and with `dbCpu`, a function answering the
+ * CPU seconds of the server's database backends, theirs too). `requests` is a spec from the builders below, or an
+ * autocannon request list. Throughput counts 2xx answers only, so an error page can never look fast.
  */
 async function load({
   port,
@@ -15,93 +68,89 @@ async function load({
   requests,
   overallRate,
   server,
+  dbCpu,
 }) {
-  const cpuBefore = server?.cpuSeconds();
-  const result = await autocannon({
+  let cpuBefore;
+  let dbBefore;
+  const onStart = () => {
+    cpuBefore = server?.cpuSeconds();
+    dbBefore = dbCpu?.before();
+  };
+  const options = {
     url: `http://${HOST}:${port}`,
     connections,
-    pipelining: 1,
-    duration: seconds,
-    requests,
-    ...(overallRate ? { overallRate } : {}),
-  });
+    seconds,
+    overallRate,
+  };
+  await dbCpu?.refresh();
+  const external = !Array.isArray(requests);
+  const result = external
+    ? await runWorker({ ...options, spec: requests }, onStart)
+    : await inProcess({ ...options, requests }, onStart);
+  const cpuAfter = server?.cpuSeconds();
+  const requestsTotal = Math.max(1, result.total);
+  // Server CPU time per request, in microseconds (all requests, since errors cost CPU too).
+  const cpuUs = server
+    ? ((cpuAfter - cpuBefore) * 1e6) / requestsTotal
+    : undefined;
+  const dbCpuUs = dbCpu
+    ? ((await dbCpu.after(dbBefore)) * 1e6) / requestsTotal
+    : undefined;
   return {
-    rps: result['2xx'] / result.duration,
-    ok: result['2xx'],
+    rps: result.ok2xx / result.duration,
+    ok: result.ok2xx,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    p50: result.p50,
+    p99: result.p99,
     seconds: result.duration,
-    // Server CPU time per answered request, in microseconds (all requests, since errors cost CPU too).
-    cpuUs: server
-      ? ((server.cpuSeconds() - cpuBefore) * 1e6) /
-        Math.max(1, result.requests.total)
-      : undefined,
+    cpuUs,
+    dbCpuUs,
+    generator: external ? 'own process' : 'in-process',
   };
+}
+
+/** `method path`, each request taking the next of `variants` ({ headers?, body? }) in turn. */
+function cycleRequests(method, path, variants, headers = {}) {
+  return { kind: 'cycle', method, path, headers, variants };
 }
 
 const bearer = (token) => ({ authorization: `Bearer ${token}` });
 
 /** GET `path` with one token, or with tokens taken in turn from `tokens`. */
 function getRequests(path, tokens) {
-  if (typeof tokens === 'string')
-    return [{ method: 'GET', path, headers: bearer(tokens) }];
-  let next = 0;
-  return [
-    {
-      method: 'GET',
-      path,
-      setupRequest: (req) => ({
-        ...req,
-        headers: bearer(tokens[next++ % tokens.length]),
-      }),
-    },
-  ];
+  const list = typeof tokens === 'string' ? [tokens] : tokens;
+  return cycleRequests(
+    'GET',
+    path,
+    list.map((t) => ({ headers: bearer(t) })),
+  );
+}
+
+/** POST `path` with JSON `bodies` in turn. */
+function postJsonRequests(path, bodies) {
+  return cycleRequests(
+    'POST',
+    path,
+    bodies.map((b) => ({ body: JSON.stringify(b) })),
+    { 'content-type': 'application/json' },
+  );
 }
 
 /** POST /auth/login for `users` in turn: one account never has many attempts in flight (the lockout counts them). */
 function loginRequests(users) {
-  let next = 0;
-  return [
-    {
-      method: 'POST',
-      path: '/auth/login',
-      headers: { 'content-type': 'application/json' },
-      setupRequest: (req) => {
-        const user = users[next++ % users.length];
-        return {
-          ...req,
-          body: JSON.stringify({
-            username: user.username,
-            password: user.password,
-          }),
-        };
-      },
-    },
-  ];
+  return postJsonRequests(
+    '/auth/login',
+    users.map((u) => ({ username: u.username, password: u.password })),
+  );
 }
 
 /**
- * POST /auth/refresh chains. A refresh token is single-use, so each request takes a token from `pool` and its answer
- * puts the new one back: with one request in flight per connection, no two requests ever share a token.
- * (autocannon resets its per-connection context after every request, so a shared queue is what works.)
+ * POST /auth/refresh chains from the refresh tokens in `pool` (a copy goes to the load worker, which keeps the chain:
+ * see its toRequests).
  */
 function refreshRequests(pool) {
-  return [
-    {
-      method: 'POST',
-      path: '/auth/refresh',
-      headers: { 'content-type': 'application/json' },
-      setupRequest: (req) => ({
-        ...req,
-        body: JSON.stringify({ refresh_token: pool.shift() ?? 'pool-empty' }),
-      }),
-      onResponse: (status, body) => {
-        if (status === 200) pool.push(JSON.parse(body).refresh_token);
-      },
-    },
-  ];
+  return { kind: 'refresh', path: '/auth/refresh', pool };
 }
 
 /** Runs `fn(item, round)` for every item, round after round, rotating who goes first to spread drift evenly. */
@@ -117,7 +166,9 @@ async function interleave(rounds, items, fn) {
 module.exports = {
   load,
   interleave,
+  cycleRequests,
   getRequests,
+  postJsonRequests,
   loginRequests,
   refreshRequests,
 };

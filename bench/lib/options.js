@@ -32,6 +32,8 @@ const PORTS = {
   gatehousePg: PORT_BASE + 6,
   gatehouseBaseline: PORT_BASE + 7,
   bareLogin: PORT_BASE + 8,
+  betterAuth: PORT_BASE + 9,
+  betterAuthCache: PORT_BASE + 10,
   pgProxy: PORT_BASE + 50,
 };
 
@@ -49,6 +51,10 @@ function parseOptions(args) {
     // A build from another directory is run as it is.
     build: !args.includes('--skip-build') && !dist,
     baselineDist: value('baseline'),
+    // Pin servers and the load generator to different CPUs where the machine allows (bench/lib/pinning.js).
+    pin: !args.includes('--no-pin'),
+    // Better Auth as a peer in the protected-GET and login scenarios (bench/lib/better-auth.js).
+    peer: !args.includes('--no-peer'),
     rounds: number('rounds') ?? (quick ? 3 : 4),
     seconds: number('seconds') ?? (quick ? 2 : 10),
     warmup: quick ? 1 : 3,

@@ -5,16 +5,18 @@ const { join } = require('node:path');
 const { URL } = require('node:url');
 const { Client } = require('pg');
 const { PG_URL } = require('./options');
-const { spawnNode, stopChild } = require('./servers');
+const { cpuSeconds, spawnNode, stopChild } = require('./servers');
 
-/** Creates the database (named for this process); `drop()` removes it again, closing what is still connected. */
-async function createThrowawayDatabase() {
+/**
+ * Creates the database (`prefix` and this process's pid); `drop()` removes it again, closing what is still connected.
+ */
+async function createThrowawayDatabase(prefix = 'gatehouse_bench') {
   const admin = new Client({
     connectionString: PG_URL,
     connectionTimeoutMillis: 3000,
   });
   await admin.connect();
-  const name = `gatehouse_bench_${process.pid}`;
+  const name = `${prefix}_${process.pid}`;
   await admin.query(`drop database if exists ${name}`);
   await admin.query(`create database ${name}`);
   await admin.end();
@@ -57,4 +59,46 @@ function startProxy(listenPort, targetPort, onStarted) {
   });
 }
 
-module.exports = { createThrowawayDatabase, startProxy };
+/**
+ * The CPU time of the PostgreSQL backends serving database `name` (PostgreSQL on this machine, its processes
+ * readable in /proc), for load()'s `dbCpu`: `refresh()` lists the backends, `before()` notes each backend's CPU, `after(noted)` answers the seconds
+ * they used since, a backend that connected in between counted from its start, one that left in between not at all.
+ * `onStarted(close)` hears of the connection it keeps for asking.
+ */
+async function databaseCpu(name, onStarted) {
+  const client = new Client({ connectionString: PG_URL });
+  await client.connect();
+  onStarted(() => client.end());
+  const backends = async () =>
+    (
+      await client.query(
+        'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [name],
+      )
+    ).rows.map((r) => r.pid);
+  const cpuOf = (pid) => {
+    try {
+      return cpuSeconds(pid);
+    } catch {
+      return undefined;
+    }
+  };
+  let known = await backends();
+  return {
+    refresh: async () => {
+      known = await backends();
+    },
+    before: () => new Map(known.map((pid) => [pid, cpuOf(pid)])),
+    after: async (noted) => {
+      known = await backends();
+      let used = 0;
+      for (const pid of known) {
+        const now = cpuOf(pid);
+        if (now !== undefined) used += now - (noted.get(pid) ?? 0);
+      }
+      return used;
+    },
+  };
+}
+
+module.exports = { createThrowawayDatabase, databaseCpu, startProxy };

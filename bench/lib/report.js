@@ -24,6 +24,7 @@ function summarize(rounds) {
     p50: median(rounds.map((r) => r.p50)),
     p99: median(rounds.map((r) => r.p99)),
     cpuUs: median(rounds.map((r) => r.cpuUs ?? NaN)),
+    dbCpuUs: median(rounds.map((r) => r.dbCpuUs ?? NaN)),
     non2xx: rounds.reduce((n, r) => n + (r.non2xx ?? 0), 0),
     errors: rounds.reduce((n, r) => n + (r.errors ?? 0), 0),
   };
@@ -37,27 +38,33 @@ const mb = (n) => (Number.isFinite(n) ? String(Math.round(n)) : '–');
 const ratio = (n) =>
   Number.isFinite(n) ? `${(Math.round(n * 100) / 100).toFixed(2)}×` : '–';
 
-/** A Markdown table, so the same text goes to the terminal and into the README. */
+/**
+ * A Markdown table, so the same text goes to the terminal and into the README. Server CPU per request comes first:
+ * it is the headline, throughput depends more on what else the machine runs. DB CPU is that of the PostgreSQL
+ * backends serving the server's database, where measured.
+ */
 function table(rows) {
   const header = [
     'scenario',
     'server',
+    'CPU µs/req',
+    'DB CPU µs/req',
     'req/s (median)',
     'range',
     'p50 ms',
     'p99 ms',
-    'CPU µs/req',
     'RSS MB',
     'note',
   ];
   const lines = rows.map((r) => [
     r.scenario,
     r.server,
+    int(r.cpuUs),
+    int(r.dbCpuUs),
     int(r.rps),
     Number.isFinite(r.rpsMin) ? `${int(r.rpsMin)}–${int(r.rpsMax)}` : '–',
     ms(r.p50),
     ms(r.p99),
-    int(r.cpuUs),
     mb(r.rssMb),
     [
       r.note,
@@ -103,9 +110,15 @@ function printReport(json) {
   log(
     `Gatehouse benchmark — ${json.quick ? 'quick' : 'full'} run, ${json.rounds} interleaved rounds × ${json.secondsPerRun} s, ${json.connections} connections, node ${json.node}, ${json.cpus} CPUs, ${json.startedAt}`,
   );
+  log(`load generator: autocannon in its own process; ${json.pinning}`);
   log('');
   log(table(json.rows));
   log('');
+  if (json.peers?.length) {
+    // Required here: peers.js takes its number formats from this file.
+    log(require('./peers').peersTable(json.peers));
+    log('');
+  }
   log(targetsTable(json.targets));
   log('');
   log(
@@ -121,6 +134,8 @@ module.exports = {
   int,
   ms,
   ratio,
+  table,
+  targetsTable,
   writeResults,
   printReport,
 };

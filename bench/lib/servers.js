@@ -7,10 +7,12 @@ const http = require('node:http');
 const { join } = require('node:path');
 
 const { setTimeout: sleep } = require('node:timers/promises');
+const { pinnedNode } = require('./pinning');
 
 const HOST = '127.0.0.1';
 
-function request(port, method, path, { body, token } = {}) {
+/** One request; `headers` are added to the JSON and bearer ones. Answers { status, headers, json, text }. */
+function request(port, method, path, { body, token, headers } = {}) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
@@ -27,6 +29,7 @@ function request(port, method, path, { body, token } = {}) {
               }
             : {}),
           ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...headers,
         },
       },
       (res) => {
@@ -40,7 +43,7 @@ function request(port, method, path, { body, token } = {}) {
           } catch {
             json = undefined;
           }
-          resolve({ status: res.statusCode, json, text });
+          resolve({ status: res.statusCode, headers: res.headers, json, text });
         });
       },
     );
@@ -49,9 +52,13 @@ function request(port, method, path, { body, token } = {}) {
   });
 }
 
-/** `node <script> <args…>`, with the same node binary as the benchmark. */
-function spawnNode(script, args, options) {
-  return spawn(process.execPath, [script, ...args.map(String)], options);
+/**
+ * `node <script> <args…>`, with the same node binary as the benchmark, on the CPUs of `role` (bench/lib/pinning.js):
+ * taskset execs node, so the child's pid is node's.
+ */
+function spawnNode(script, args, options, role = 'server') {
+  const [command, argv] = pinnedNode(role, [script, ...args.map(String)]);
+  return spawn(command, argv, options);
 }
 
 /** Starts `node <script>` with `env`, and waits until it answers HTTP on `port`. */

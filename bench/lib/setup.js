@@ -7,8 +7,14 @@ const { existsSync, mkdirSync, mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { registerAndLogin, registerLoginUsers } = require('./accounts');
+const { startBetterAuth } = require('./better-auth');
+const { configurePinning } = require('./pinning');
 const { PORT_BASE, PORTS, REFS, ROOT, SECRET } = require('./options');
-const { createThrowawayDatabase, startProxy } = require('./postgres');
+const {
+  createThrowawayDatabase,
+  databaseCpu,
+  startProxy,
+} = require('./postgres');
 const { log } = require('./report');
 const { startServer } = require('./servers');
 
@@ -89,6 +95,7 @@ async function startOnPostgres(script, dataDir) {
     return {
       server,
       proxy,
+      dbCpu: await databaseCpu(db.name, (close) => cleanups.push(close)),
       tokens: await registerAndLogin(PORTS.gatehousePg),
     };
   } catch (error) {
@@ -100,6 +107,8 @@ async function startOnPostgres(script, dataDir) {
 /** Builds (unless told not to), starts every server the scenarios compare, and registers their accounts. */
 async function setUp(options) {
   const dist = options.dist ?? join(ROOT, 'dist');
+  const pinning = configurePinning(options.pin);
+  log(pinning.note);
   if (options.build) build();
   const passwordModule = passwordServiceModule(dist);
   const dataDir = dataDirs();
@@ -164,8 +173,17 @@ async function setUp(options) {
   await registerLoginUsers(PORTS.gatehouse);
   if (pg) await registerLoginUsers(PORTS.gatehousePg);
   const esTokens = await registerAndLogin(PORTS.gatehouseEs256);
+  const wantsPeer =
+    options.peer && ['get', 'login'].some((s) => options.only.includes(s));
+  let betterAuth;
+  if (wantsPeer)
+    betterAuth = pg
+      ? await startBetterAuth(start, cleanups)
+      : { skipped: 'PostgreSQL unreachable' };
   return {
     options,
+    pinning,
+    betterAuth,
     passwordModule,
     start,
     servers: { gatehouse, bareHs, bareEs, express, gatehouseEs },

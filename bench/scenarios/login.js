@@ -1,9 +1,16 @@
 'use strict';
 // POST /auth/login against what argon2id allows: the raw verify rate in a process of its own, and a bare
 // node:http server doing one verify per login (the ceiling). On PGlite and, when it answers, PostgreSQL. Target 3.
+// Beside it, Better Auth's sign-in (POST /api/auth/sign-in/email) against its own raw scrypt rate.
 const { join } = require('node:path');
 const { registerLoginUsers } = require('../lib/accounts');
-const { load, interleave, loginRequests } = require('../lib/load');
+const { scryptRate } = require('../lib/better-auth');
+const {
+  load,
+  interleave,
+  loginRequests,
+  postJsonRequests,
+} = require('../lib/load');
 const {
   CONNECTIONS,
   LOGIN_USERS,
@@ -50,22 +57,51 @@ async function run(bench) {
     env: { BENCH_PASSWORD_MODULE: passwordModule },
   });
   await registerLoginUsers(PORTS.bareLogin);
+  const ba = bench.betterAuth?.servers ? bench.betterAuth : undefined;
   const loginServers = {
-    login: gatehouse,
-    ...(pg ? { loginPg: pg.server } : {}),
-    ceiling: bareLogin,
+    login: { server: gatehouse, requests: loginReq },
+    ...(pg
+      ? { loginPg: { server: pg.server, requests: loginReq, dbCpu: pg.dbCpu } }
+      : {}),
+    ceiling: { server: bareLogin, requests: loginReq },
+    ...(ba
+      ? {
+          betterAuth: {
+            server: ba.servers.defaults,
+            requests: postJsonRequests(
+              '/api/auth/sign-in/email',
+              ba.signInBodies,
+            ),
+            dbCpu: ba.dbCpu,
+          },
+        }
+      : {}),
   };
-  for (const server of Object.values(loginServers))
-    await load({ port: server.port, seconds: warmup, requests: loginReq });
-  const kinds = [...Object.keys(loginServers), 'argon2'];
+  for (const { server, requests } of Object.values(loginServers))
+    await load({ port: server.port, seconds: warmup, requests });
+  const kinds = [
+    ...Object.keys(loginServers),
+    'argon2',
+    ...(ba ? ['scrypt'] : []),
+  ];
   let argon2Options;
+  let scryptOptions;
   const results = await interleave(rounds, kinds, async (kind) => {
-    const server = loginServers[kind];
-    if (server)
-      return load({ port: server.port, seconds, requests: loginReq, server });
-    const raw = await argon2Rate(seconds, passwordModule);
-    argon2Options = raw.options;
-    return { rps: raw.rate, p50: NaN, p99: NaN, ok: raw.ops };
+    const target = loginServers[kind];
+    if (target) return load({ port: target.server.port, seconds, ...target });
+    const raw =
+      kind === 'argon2'
+        ? await argon2Rate(seconds, passwordModule)
+        : await scryptRate(seconds);
+    if (kind === 'argon2') argon2Options = raw.options;
+    else scryptOptions = raw.options;
+    return {
+      rps: raw.rate,
+      p50: NaN,
+      p99: NaN,
+      ok: raw.ops,
+      cpuUs: raw.cpuUs,
+    };
   });
 
   const rawSum = summarize(results.get('argon2'));
@@ -106,6 +142,8 @@ async function run(bench) {
     ceiling: results.get('ceiling'),
     ratios: { ceilingToRaw: ceilingRatio },
     ratiosToCeiling: {},
+    // Medians by kind, for the side-by-side table (bench/lib/peers.js).
+    summaries: { argon2: rawSum, ceiling: ceilingSum },
   };
   const targets = [];
   for (const { kind, db, sum } of measured) {
@@ -116,10 +154,49 @@ async function run(bench) {
       verdict: verdict(r >= 0.85),
     });
     login[kind] = results.get(kind);
+    login.summaries[kind] = sum;
     login.ratios[db] = r;
     login.ratiosToCeiling[db] = sum.rps / ceilingSum.rps;
   }
-  return { rows, targets, scenarios: { login }, settings: { argon2Options } };
+  if (ba) {
+    const scryptSum = summarize(results.get('scrypt'));
+    const baSum = {
+      ...summarize(results.get('betterAuth')),
+      rssMb: ba.servers.defaults.rssMb(),
+    };
+    const baRatio = baSum.rps / scryptSum.rps;
+    const ghPg = login.summaries.loginPg;
+    rows.push(
+      {
+        scenario: 'POST /api/auth/sign-in/email',
+        server: 'Better Auth (PostgreSQL, defaults, rate limit off)',
+        ...baSum,
+        note: `${ratio(baRatio)} raw scrypt${ghPg ? `; Gatehouse (PostgreSQL): ${ratio(login.ratios.PostgreSQL)} raw argon2id` : ''}`,
+      },
+      {
+        scenario: 'POST /api/auth/sign-in/email',
+        server: `raw scrypt verify ×${CONNECTIONS} in flight (Better Auth's)`,
+        ...scryptSum,
+        note: `ops/s, own process; N=${scryptOptions.N} r=${scryptOptions.r} p=${scryptOptions.p}`,
+      },
+    );
+    login.betterAuth = results.get('betterAuth');
+    login.scrypt = results.get('scrypt');
+    login.summaries.betterAuth = baSum;
+    login.summaries.scrypt = scryptSum;
+    login.ratios.betterAuthToRawScrypt = baRatio;
+  } else if (bench.betterAuth?.skipped)
+    rows.push({
+      scenario: 'POST /api/auth/sign-in/email',
+      server: 'Better Auth',
+      note: `skipped: ${bench.betterAuth.skipped}`,
+    });
+  return {
+    rows,
+    targets,
+    scenarios: { login },
+    settings: { argon2Options, scryptOptions },
+  };
 }
 
 module.exports = { run };
