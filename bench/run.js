@@ -2,7 +2,7 @@
 // Gatehouse next to its references, in one run: `npm run bench` (about 10 minutes) or `npm run bench -- --quick`
 // (under 2 minutes, for iteration). Flags: --quick, --skip-build, --only=get,login,storm,refresh,soak,
 // --dist=<dir> (run a Gatehouse build from another directory; implies --skip-build),
-// --rounds=N, --seconds=N (override the mode's), --baseline=<dir> (also run the protected GET against an older build, for before/after numbers in one run).
+// --rounds=N, --seconds=N (override the mode's), --scale (only the scale scenario, on PostgreSQL: bench/scenarios/scale.js), --baseline=<dir> (also run the protected GET against an older build, for before/after numbers in one run).
 // Ratios measured side by side are what matter; absolute numbers drift on a shared machine.
 // Each scenario is a file in bench/scenarios/; the servers they share are started once by bench/lib/setup.js.
 require('reflect-metadata');
@@ -10,6 +10,7 @@ const { cpus } = require('node:os');
 const { CONNECTIONS, parseOptions } = require('./lib/options');
 const { log, printReport, writeResults } = require('./lib/report');
 const { setUp, cleanUp } = require('./lib/setup');
+const scale = require('./scenarios/scale');
 
 /** In the order they run; `only` is the --only name that selects a scenario, `when` what else it needs. */
 const SCENARIOS = [
@@ -33,6 +34,7 @@ const SCENARIOS = [
 async function main() {
   const startedAt = new Date();
   const options = parseOptions(process.argv.slice(2));
+  if (options.scale) return scale.run(options);
   const bench = await setUp(options);
   const rows = [];
   const targets = [];
@@ -69,7 +71,9 @@ async function main() {
 }
 
 process.once('SIGINT', () => {
-  void cleanUp().finally(() => process.exit(130));
+  void Promise.all([cleanUp(), scale.cleanUp()]).finally(() =>
+    process.exit(130),
+  );
 });
 
 main()
@@ -77,4 +81,4 @@ main()
     process.exitCode = 1;
     log(`benchmark failed: ${error.stack ?? error}`);
   })
-  .finally(cleanUp);
+  .finally(() => Promise.all([cleanUp(), scale.cleanUp()]));
