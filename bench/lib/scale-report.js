@@ -97,7 +97,10 @@ function report({
     `| spawn → first answer | ${ctx.empty.startSeconds.toFixed(2)} s | ${ctx.big.startSeconds.toFixed(2)} s |`,
   );
   log(
-    `| RSS 1 s after start | ${ms(ctx.empty.rssAfterStartMb)} MB | ${ms(ctx.big.rssAfterStartMb)} MB (≈ ${int(perEntry)} bytes per revocation) |`,
+    `| RSS 1 s after start | ${ms(ctx.empty.rssAfterStartMb)} MB | ${ms(ctx.big.rssAfterStartMb)} MB (+${int(perEntry)} bytes per revocation, everything included) |`,
+  );
+  log(
+    `| heap of the revocation set (the build's RevocationService, after GC) | – | ${int(ctx.revocationHeap.bytesPerEntry)} bytes × ${int(ctx.revocationHeap.entries)} entries = ${ms(ctx.revocationHeap.heapBytes / 1048576)} MB |`,
   );
   log('');
   for (const [name, pass] of Object.entries(purge.passes)) {

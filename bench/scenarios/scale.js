@@ -26,7 +26,7 @@ const ACCESS_TTL_SECONDS = 3600;
 const WORKLOAD_USERS = 2_000;
 const ME_SESSIONS = 2_000;
 const REFRESH_CHAINS = load.CONNECTIONS + 2;
-const LOGOUTS_PER_ROUND = 1_500;
+const LOGOUTS_PER_ROUND = 2_000;
 const PORTS = {
   empty: PORT_BASE + 61,
   big: PORT_BASE + 62,
@@ -156,7 +156,12 @@ function requestsFor(endpoint, w, round) {
     round * LOGOUTS_PER_ROUND,
     (round + 1) * LOGOUTS_PER_ROUND,
   );
-  return { requests: load.logoutRequests(tokens), amount: tokens.length };
+  const window = {};
+  return {
+    requests: load.logoutRequests(tokens, window),
+    amount: tokens.length,
+    window,
+  };
 }
 
 /** Statement text → executions per endpoint, added up over the rounds on the big database. */
@@ -211,7 +216,7 @@ async function measureEndpoints(t, options, ctx) {
       // Alternate who goes first, so drift on the shared machine falls on both alike.
       const order = round % 2 ? ['big', 'empty'] : ['empty', 'big'];
       for (const which of order) {
-        const { requests, amount } = requestsFor(
+        const { requests, amount, window } = requestsFor(
           endpoint,
           ctx[which].workload,
           round,
@@ -222,6 +227,7 @@ async function measureEndpoints(t, options, ctx) {
           requests,
           seconds: options.seconds,
           amount,
+          window,
         });
         if (which === 'big') {
           await sleep(300);
