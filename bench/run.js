@@ -3,6 +3,7 @@
 // (under 2 minutes, for iteration). Flags: --quick, --skip-build, --only=get,login,storm,refresh,soak,
 // --dist=<dir> (run a Gatehouse build from another directory; implies --skip-build),
 // --rounds=N, --seconds=N (override the mode's), --baseline=<dir> (also run the protected GET against an older build, for before/after numbers in one run),
+// --scale (only the scale scenario, on PostgreSQL: bench/scenarios/scale.js),
 // --no-pin (no taskset: servers and load generator share every CPU), --no-peer (no Better Auth).
 // The load generator (autocannon) runs as a process of its own, on a CPU of its own where the machine has two.
 // Ratios measured side by side are what matter; absolute numbers drift on a shared machine.
@@ -13,6 +14,7 @@ const { CONNECTIONS, parseOptions } = require('./lib/options');
 const { peerRows } = require('./lib/peers');
 const { log, printReport, writeResults } = require('./lib/report');
 const { setUp, cleanUp } = require('./lib/setup');
+const scale = require('./scenarios/scale');
 
 /** In the order they run; `only` is the --only name that selects a scenario, `when` what else it needs. */
 const SCENARIOS = [
@@ -36,6 +38,7 @@ const SCENARIOS = [
 async function main() {
   const startedAt = new Date();
   const options = parseOptions(process.argv.slice(2));
+  if (options.scale) return scale.run(options);
   const bench = await setUp(options);
   const rows = [];
   const targets = [];
@@ -74,7 +77,9 @@ async function main() {
 }
 
 process.once('SIGINT', () => {
-  void cleanUp().finally(() => process.exit(130));
+  void Promise.all([cleanUp(), scale.cleanUp()]).finally(() =>
+    process.exit(130),
+  );
 });
 
 main()
@@ -82,4 +87,4 @@ main()
     process.exitCode = 1;
     log(`benchmark failed: ${error.stack ?? error}`);
   })
-  .finally(cleanUp);
+  .finally(() => Promise.all([cleanUp(), scale.cleanUp()]));

@@ -46,6 +46,8 @@ function parseOptions(args) {
   const dist = value('dist');
   return {
     quick,
+    // The scale scenario (bench/scenarios/scale.js) alone, on its own PostgreSQL databases.
+    scale: args.includes('--scale'),
     only: (value('only') ?? 'get,login,storm,refresh,soak').split(','),
     dist,
     // A build from another directory is run as it is.

@@ -80,8 +80,14 @@ export const sessions = pgTable(
   },
   (t) => [
     index('sessions_user_id_idx').on(t.userId),
-    index('sessions_revoked_at_idx').on(t.revokedAt),
-    index('sessions_expires_at_idx').on(t.expiresAt),
+    /**
+     * When the session ended: the earliest of its absolute end, idle end and revocation (least() skips a null
+     * revoked_at). The purge finds ended sessions through it in index order, whatever the table's size; it
+     * replaced one index on expires_at and one on revoked_at, which could not serve the idle end.
+     */
+    index('sessions_ended_at_idx').on(
+      sql`least(${t.expiresAt}, ${t.idleExpiresAt}, ${t.revokedAt})`,
+    ),
   ],
 );
 
@@ -106,6 +112,10 @@ export const refreshTokens = pgTable(
   (t) => [
     uniqueIndex('refresh_tokens_token_hash_key').on(t.tokenHash),
     index('refresh_tokens_session_id_idx').on(t.sessionId),
+    /** Only tokens still holding a successor (rotated within the last purge interval): what the purge clears. */
+    index('refresh_tokens_successor_consumed_at_idx')
+      .on(t.consumedAt)
+      .where(sql`${t.successor} is not null`),
   ],
 );
 

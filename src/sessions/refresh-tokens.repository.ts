@@ -123,16 +123,21 @@ export class RefreshTokensRepository {
     return row;
   }
 
-  /** Drops rotation successors once the grace window is over: after that they are never read again. */
+  /**
+   * Drops rotation successors once the grace window is over: after that they are never read again. Batches are
+   * read through the partial index refresh_tokens_successor_consumed_at_idx, which holds only tokens that still
+   * have a successor, so a batch never walks the table.
+   */
   async clearOldSuccessors(
     consumedBefore: Date,
     batchSize: number,
   ): Promise<number> {
     const result = await this.db.execute(sql`
-      update refresh_tokens set successor = null where id in (
+      update refresh_tokens set successor = null where id = any(array(
         select id from refresh_tokens
         where successor is not null and consumed_at < ${consumedBefore.toISOString()}
-        limit ${batchSize})
+        order by consumed_at
+        limit ${batchSize}))
       returning id`);
     return result.rows.length;
   }
