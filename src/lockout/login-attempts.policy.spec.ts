@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   EMPTY_COUNTERS,
+  isIdle,
   type LoginAttemptCounters,
   type LoginAttemptOp,
   type LoginAttemptPolicy,
@@ -118,6 +119,58 @@ describe('login attempt policy', () => {
     // Past the old fixed 30 s, the three attempts still waiting for their hash keep the account full.
     expect(step(counters, 'reserve', 129_999, longWait).granted).toBe(false);
     expect(step(counters, 'reserve', 130_000, longWait).granted).toBe(true);
+  });
+});
+
+describe(isIdle.name, () => {
+  const NOW = 1_000_000;
+  const idle = (counters: Partial<LoginAttemptCounters>): boolean =>
+    isIdle({ ...EMPTY_COUNTERS, ...counters }, NOW, POLICY);
+
+  it('lets an entry go once nothing in it can matter to a later attempt', () => {
+    expect(idle({})).toBe(true);
+  });
+
+  it('keeps failures until their window has passed', () => {
+    expect(idle({ failures: 1, windowStart: NOW - POLICY.windowMs + 1 })).toBe(
+      false,
+    );
+    expect(idle({ failures: 1, windowStart: NOW - POLICY.windowMs })).toBe(
+      true,
+    );
+    expect(idle({ failures: 0, windowStart: NOW })).toBe(true);
+  });
+
+  it('keeps a lockout level until a quiet window after the lockout ended', () => {
+    expect(idle({ level: 1, lockedUntil: NOW - POLICY.windowMs + 1 })).toBe(
+      false,
+    );
+    expect(idle({ level: 1, lockedUntil: NOW - POLICY.windowMs })).toBe(true);
+    expect(idle({ level: 0, lockedUntil: NOW - 1 })).toBe(true);
+  });
+
+  it('keeps a lock until it ends', () => {
+    expect(idle({ lockedUntil: NOW + 1 })).toBe(false);
+    expect(idle({ lockedUntil: NOW })).toBe(true);
+  });
+
+  it('keeps reservations in flight until they are presumed abandoned', () => {
+    expect(idle({ inFlight: 1, inFlightUntil: NOW + 1 })).toBe(false);
+    expect(idle({ inFlight: 1, inFlightUntil: NOW })).toBe(true);
+    expect(idle({ inFlight: 0, inFlightUntil: NOW + 1 })).toBe(true);
+  });
+});
+
+describe(step.name, () => {
+  it('frees the reservation of a settled attempt by default, so the next one can reserve', () => {
+    const { granted } = run([
+      ['reserve', 0],
+      ['reserve', 0],
+      ['reserve', 0],
+      ['success', 0],
+      ['reserve', 0],
+    ]);
+    expect(granted).toEqual([true, true, true, true, true]);
   });
 });
 

@@ -1,4 +1,11 @@
-import { codeAt, isWellFormedCode, matchingStep, newTotpSecret } from './totp';
+import {
+  base32Of,
+  codeAt,
+  isWellFormedCode,
+  matchingStep,
+  newTotpSecret,
+  totpUri,
+} from './totp';
 
 const T0 = Date.UTC(2026, 11, 3, 12, 0, 0); // a step boundary: 1796212800 / 30
 const STEP = Math.floor(T0 / 1000 / 30);
@@ -47,5 +54,39 @@ describe('totp', () => {
     expect(isWellFormedCode(code)).toBe(false);
     expect(() => matchingStep(secret, code, T0)).not.toThrow();
     expect(matchingStep(secret, code, T0)).toBeNull();
+  });
+
+  it('shows the secret in RFC 4648 base32, as authenticator apps expect it typed', () => {
+    // RFC 6238's test secret: the ASCII bytes of "12345678901234567890".
+    expect(base32Of(Buffer.from('12345678901234567890', 'ascii'))).toBe(
+      'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+    );
+  });
+
+  it('gives the otpauth URI with issuer, label, SHA-1, 6 digits and 30-second steps', () => {
+    const uri = new URL(
+      totpUri(
+        Buffer.from('12345678901234567890', 'ascii'),
+        'Gatehouse',
+        'alice',
+      ),
+    );
+
+    expect(uri.protocol).toBe('otpauth:');
+    expect(uri.host).toBe('totp');
+    expect(decodeURIComponent(uri.pathname)).toBe('/Gatehouse:alice');
+    expect(Object.fromEntries(uri.searchParams)).toEqual({
+      issuer: 'Gatehouse',
+      secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+      algorithm: 'SHA1',
+      digits: '6',
+      period: '30',
+    });
+  });
+
+  it('computes the RFC 6238 SHA-1 test vector at T = 59 s (8-digit 94287082, so 6-digit 287082)', () => {
+    expect(codeAt(Buffer.from('12345678901234567890', 'ascii'), 59_000)).toBe(
+      '287082',
+    );
   });
 });

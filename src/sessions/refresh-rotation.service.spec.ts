@@ -68,7 +68,7 @@ function lookup(
   };
 }
 
-function setup(found: RefreshTokenLookup | undefined) {
+function setup(found: RefreshTokenLookup | undefined, reuseGraceSeconds = 10) {
   const repository = {
     findRefreshToken: jest.fn(() => Promise.resolve(found)),
     rotate: jest.fn(() => Promise.resolve(true)),
@@ -81,7 +81,7 @@ function setup(found: RefreshTokenLookup | undefined) {
     sign: jest.fn(() => ({ token: 'new.access.token', expiresIn: 900 })),
   };
   const config: ConfigType<typeof sessionConfig> = {
-    reuseGraceSeconds: 10,
+    reuseGraceSeconds,
     idleTtlSeconds: 3600,
     maxTtlSeconds: 7200,
     purgeIntervalSeconds: 3600,
@@ -201,6 +201,62 @@ describe(RefreshRotationService.name, () => {
     await expect(service.refresh(presented, CLIENT)).rejects.toBeInstanceOf(
       InvalidRefreshTokenError,
     );
+  });
+
+  describe('a consumed token presented again', () => {
+    const pair: TokenPair = {
+      access_token: 'stored.access.token',
+      token_type: 'Bearer',
+      expires_in: 900,
+      refresh_token: generateRefreshToken(),
+      refresh_expires_in: 3600,
+    };
+
+    it('gets the stored pair up to the last millisecond of the grace window', async () => {
+      const presented = generateRefreshToken();
+      const { service, repository } = setup(
+        lookup({
+          consumedAt: new Date(NOW.getTime() - 10_000),
+          successor: sealSuccessor(presented, pair),
+        }),
+      );
+      await expect(service.refresh(presented, CLIENT)).resolves.toEqual(pair);
+      expect(repository.end).not.toHaveBeenCalled();
+    });
+
+    it('ends the session, inside the grace window too, when the stored pair does not open with it', async () => {
+      const presented = generateRefreshToken();
+      const { service, repository } = setup(
+        lookup({
+          consumedAt: new Date(NOW.getTime() - 1),
+          successor: sealSuccessor(generateRefreshToken(), pair),
+        }),
+      );
+      await expect(service.refresh(presented, CLIENT)).rejects.toBeInstanceOf(
+        InvalidRefreshTokenError,
+      );
+      expect(repository.end).toHaveBeenCalledWith(
+        ['session-1'],
+        'refresh_token_reuse',
+        NOW,
+      );
+    });
+
+    it('ends the session at once when REFRESH_REUSE_GRACE is 0, even in the same millisecond', async () => {
+      const presented = generateRefreshToken();
+      const { service, repository } = setup(
+        lookup({ consumedAt: NOW, successor: sealSuccessor(presented, pair) }),
+        0,
+      );
+      await expect(service.refresh(presented, CLIENT)).rejects.toBeInstanceOf(
+        InvalidRefreshTokenError,
+      );
+      expect(repository.end).toHaveBeenCalledWith(
+        ['session-1'],
+        'refresh_token_reuse',
+        NOW,
+      );
+    });
   });
 
   it('ends the session when a consumed token is presented after the grace window', async () => {

@@ -1,3 +1,4 @@
+import { createDecipheriv, hkdfSync } from 'node:crypto';
 import {
   generateRefreshToken,
   hashRefreshToken,
@@ -77,6 +78,32 @@ describe('refresh tokens', () => {
       expect(sealSuccessor(presented, pair)).not.toBe(
         sealSuccessor(presented, pair),
       );
+    });
+
+    it('seals with AES-256-GCM under HKDF-SHA-256 of the presented token (info "gatehouse refresh successor v1"), so pairs stored by an earlier release still open', () => {
+      const presented = generateRefreshToken();
+      const raw = Buffer.from(sealSuccessor(presented, pair), 'base64url');
+      const key = Buffer.from(
+        hkdfSync(
+          'sha256',
+          presented,
+          Buffer.alloc(0),
+          'gatehouse refresh successor v1',
+          32,
+        ),
+      );
+      const decipher = createDecipheriv(
+        'aes-256-gcm',
+        key,
+        raw.subarray(0, 12),
+      );
+      decipher.setAuthTag(raw.subarray(12, 28));
+      const plain = Buffer.concat([
+        decipher.update(raw.subarray(28)),
+        decipher.final(),
+      ]);
+
+      expect(JSON.parse(plain.toString('utf8'))).toEqual(pair);
     });
 
     it('refuses tampered or garbage input instead of throwing', () => {
