@@ -12,7 +12,8 @@ import {
 } from './federation.errors';
 import { loadOpenIdClient, type OpenIdClient } from './openid-client.loader';
 
-const DISCOVERY_TIMEOUT_SECONDS = 5;
+/** A provider slower than this to answer its discovery document is down until the next try. */
+const DISCOVERY_TIMEOUT_SECONDS = 10;
 
 export interface DiscoveredProvider {
   settings: OidcProviderSettings;
@@ -110,7 +111,7 @@ export class OidcProviders implements OnModuleInit {
         provider: settings.name,
       });
     } catch (error) {
-      state.failure = 'discovery failed';
+      state.failure = failureKind(error);
       this.logger.warn({
         event: 'oidc_provider_discovery_failed',
         provider: settings.name,
@@ -145,9 +146,20 @@ export class OidcProviders implements OnModuleInit {
     const details: Record<string, unknown> = {};
     let up = true;
     for (const [name, state] of this.states) {
-      details[name] = state.discovered ? 'up' : 'down';
+      details[name] = state.discovered ? 'up' : `down (${state.failure})`;
       if (!state.discovered) up = false;
     }
     return { up, details };
   }
+}
+
+/** What readiness says about a failed discovery: the kind of failure, never the provider's answer. */
+function failureKind(error: unknown): string {
+  const name = (error as Error)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') return 'timeout';
+  if (error instanceof TypeError && /fetch failed/i.test(error.message))
+    return 'unreachable';
+  if (name === 'ResponseBodyError' || name === 'OperationProcessingError')
+    return 'invalid discovery document';
+  return 'discovery failed';
 }

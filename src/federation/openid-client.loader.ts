@@ -12,6 +12,10 @@ const importOpenIdClient = new Function(
 let loaded: Promise<OpenIdClient> | undefined;
 
 export function loadOpenIdClient(): Promise<OpenIdClient> {
-  loaded ??= importOpenIdClient();
+  // A failed load is not kept: the next use tries again.
+  loaded ??= importOpenIdClient().catch((error: unknown) => {
+    loaded = undefined;
+    throw error;
+  });
   return loaded;
 }

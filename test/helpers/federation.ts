@@ -42,11 +42,14 @@ export async function startSignIn(
   name = 'test',
   query: Record<string, string> = { redirect_uri: CLIENT_REDIRECT },
 ): Promise<StartedSignIn> {
-  const res = await t
-    .http()
-    .get(`/auth/oidc/${name}/start`)
-    .query(query)
-    .expect(302);
+  const res = await t.http().get(`/auth/oidc/${name}/start`).query(query);
+  if (res.status !== 302) {
+    // Say why: readiness names the provider's state (e.g. "down (timeout)").
+    const ready = await t.http().get('/health/ready');
+    throw new Error(
+      `start answered ${res.status} ${JSON.stringify(res.body)}; readiness: ${JSON.stringify(ready.body)}`,
+    );
+  }
   const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
   const cookie = setCookie.find((c) => c.startsWith('gatehouse_oidc='));
   if (!cookie) throw new Error('no binding cookie');

@@ -165,6 +165,9 @@ async function launch(
   });
   try {
     const started = await Promise.race([ready, timeout]);
+    // One request through every route a relying party's first contact takes, so its first real discovery does not
+    // also pay the provider's lazy start-up (a busy CI machine once made Gatehouse's discovery time out on that).
+    await warmUp(started.issuer);
     return { child, exited, ...started };
   } catch (error) {
     await terminate({ child, exited });
@@ -172,6 +175,13 @@ async function launch(
   } finally {
     clearTimeout(timer);
   }
+}
+
+async function warmUp(issuer: string): Promise<void> {
+  const metadata = (await (
+    await fetch(`${issuer}/.well-known/openid-configuration`)
+  ).json()) as { jwks_uri: string };
+  await (await fetch(metadata.jwks_uri)).arrayBuffer();
 }
 
 async function terminate(
