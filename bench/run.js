@@ -1,6 +1,6 @@
 'use strict';
 // Gatehouse next to its references, in one run: `npm run bench` (about 10 minutes) or `npm run bench -- --quick`
-// (under 2 minutes, for iteration). Flags: --quick, --skip-build, --only=get,login,storm,refresh,soak,
+// (under 2 minutes, for iteration). Flags: --quick, --skip-build, --only=get,login,storm,refresh,flows,soak,
 // --dist=<dir> (run a Gatehouse build from another directory; implies --skip-build),
 // --rounds=N, --seconds=N (override the mode's), --baseline=<dir> (also run the protected GET against an older build, for before/after numbers in one run).
 // Ratios measured side by side are what matter; absolute numbers drift on a shared machine.
@@ -23,6 +23,7 @@ const SCENARIOS = [
     scenario: require('./scenarios/queries-per-get'),
     when: (bench) => bench.pg,
   },
+  { only: 'flows', scenario: require('./scenarios/flows') },
   {
     only: 'soak',
     scenario: require('./scenarios/soak'),

@@ -32,6 +32,8 @@ const PORTS = {
   gatehousePg: PORT_BASE + 6,
   gatehouseBaseline: PORT_BASE + 7,
   bareLogin: PORT_BASE + 8,
+  gatehouseFlows: PORT_BASE + 20,
+  smtpSink: PORT_BASE + 21,
   pgProxy: PORT_BASE + 50,
 };
 
@@ -44,7 +46,7 @@ function parseOptions(args) {
   const dist = value('dist');
   return {
     quick,
-    only: (value('only') ?? 'get,login,storm,refresh,soak').split(','),
+    only: (value('only') ?? 'get,login,storm,refresh,flows,soak').split(','),
     dist,
     // A build from another directory is run as it is.
     build: !args.includes('--skip-build') && !dist,
