@@ -1,6 +1,6 @@
 'use strict';
 // Gatehouse next to its references, in one run: `npm run bench` (about 10 minutes) or `npm run bench -- --quick`
-// (under 2 minutes, for iteration). Flags: --quick, --skip-build, --only=get,login,storm,refresh,soak,
+// (under 2 minutes, for iteration). Flags: --quick, --skip-build, --only=get,login,storm,refresh,flows,soak,
 // --dist=<dir> (run a Gatehouse build from another directory; implies --skip-build),
 // --rounds=N, --seconds=N (override the mode's), --baseline=<dir> (also run the protected GET against an older build, for before/after numbers in one run),
 // --scale (only the scale scenario, on PostgreSQL: bench/scenarios/scale.js),
@@ -28,6 +28,7 @@ const SCENARIOS = [
     scenario: require('./scenarios/queries-per-get'),
     when: (bench) => bench.pg,
   },
+  { only: 'flows', scenario: require('./scenarios/flows') },
   {
     only: 'soak',
     scenario: require('./scenarios/soak'),

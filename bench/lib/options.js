@@ -34,6 +34,8 @@ const PORTS = {
   bareLogin: PORT_BASE + 8,
   betterAuth: PORT_BASE + 9,
   betterAuthCache: PORT_BASE + 10,
+  gatehouseFlows: PORT_BASE + 20,
+  smtpSink: PORT_BASE + 21,
   pgProxy: PORT_BASE + 50,
 };
 
@@ -48,7 +50,7 @@ function parseOptions(args) {
     quick,
     // The scale scenario (bench/scenarios/scale.js) alone, on its own PostgreSQL databases.
     scale: args.includes('--scale'),
-    only: (value('only') ?? 'get,login,storm,refresh,soak').split(','),
+    only: (value('only') ?? 'get,login,storm,refresh,flows,soak').split(','),
     dist,
     // A build from another directory is run as it is.
     build: !args.includes('--skip-build') && !dist,

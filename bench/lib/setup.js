@@ -193,6 +193,8 @@ async function setUp(options) {
     esTokens,
     esPrivatePem,
     running,
+    dataDir,
+    onCleanUp: (fn) => cleanups.push(fn),
   };
 }
 
@@ -202,4 +204,4 @@ async function cleanUp() {
     await Promise.resolve(fn()).catch((e) => log(`cleanup: ${e.message}`));
 }
 
-module.exports = { setUp, cleanUp };
+module.exports = { setUp, cleanUp, gatehouseEnv };
