@@ -29,6 +29,12 @@ const SCENARIOS = [
     when: (bench) => bench.pg,
   },
   { only: 'flows', scenario: require('./scenarios/flows') },
+  // The OIDC code exchange, on the PostgreSQL instance (its codes are written there directly).
+  {
+    only: 'flows',
+    scenario: require('./scenarios/oidc-exchange'),
+    when: (bench) => bench.pg,
+  },
   {
     only: 'soak',
     scenario: require('./scenarios/soak'),

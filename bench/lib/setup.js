@@ -95,6 +95,7 @@ async function startOnPostgres(script, dataDir) {
     return {
       server,
       proxy,
+      db,
       dbCpu: await databaseCpu(db.name, (close) => cleanups.push(close)),
       tokens: await registerAndLogin(PORTS.gatehousePg),
     };

@@ -8,7 +8,9 @@
 // challenges, WebAuthn ceremonies); a run is a fixed number of requests (autocannon `amount`), as many as were
 // prepared. Any non-2xx answer fails the scenario.
 //
-// Adding a flow (the OIDC code exchange is the next one): append an object to FLOWS with
+// The OIDC code exchange runs on the PostgreSQL instance instead (bench/scenarios/oidc-exchange.js): its codes are
+// written into the database directly, which the in-memory PGlite of this instance does not allow.
+// Adding a flow: append an object to FLOWS with
 //   id, scenario (the row's name), setUp(ctx) once (accounts, providers), and round(ctx, count) answering one
 //   measure() result (prepare the round's single-use inputs, then measure them; `count` is given for the untimed
 //   warm-up, else the flow uses its own size from SIZES), and a report(...) line in run(). ctx holds the instance
@@ -383,4 +385,4 @@ async function run(bench) {
   return { rows, targets, scenarios };
 }
 
-module.exports = { run, FLOWS };
+module.exports = { run, FLOWS, measure };
