@@ -7,7 +7,14 @@ const { existsSync, mkdirSync, mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { registerAndLogin, registerLoginUsers } = require('./accounts');
-const { PORT_BASE, PORTS, REFS, ROOT, SECRET } = require('./options');
+const {
+  METRICS_TOKEN,
+  PORT_BASE,
+  PORTS,
+  REFS,
+  ROOT,
+  SECRET,
+} = require('./options');
 const { createThrowawayDatabase, startProxy } = require('./postgres');
 const { log } = require('./report');
 const { startServer } = require('./servers');
@@ -22,6 +29,7 @@ function gatehouseEnv(dataDir, extra = {}) {
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
     JWT_SECRET: SECRET,
+    METRICS_TOKEN,
     JWT_ACCESS_TTL: '1h',
     DATABASE_URL: 'pglite://memory',
     DATA_DIR: dataDir,
