@@ -88,15 +88,29 @@ async function contenders(bench, alg) {
   const signedAlg = decode(user.access_token).header.alg;
   if (signedAlg !== alg)
     throw new Error(`${gatehouse.name} signs ${signedAlg}, not ${alg}`);
-  const all = mint(logins, key, Math.max(...POPULATIONS));
+  // Disjoint populations: a token of the 20,000 must not be a cache hit in the 100,000's run.
+  const all = mint(
+    logins,
+    key,
+    POPULATIONS.reduce((a, b) => a + b),
+  );
   const list = [];
   for (const [label, server] of [
     [`Gatehouse ${alg}`, gatehouse],
     [`bare fast-jwt ${alg}`, bare],
   ]) {
     await checkAccepted(label, server.port, all);
-    for (const size of POPULATIONS)
-      list.push({ alg, label, server, size, tokens: all.slice(0, size) });
+    let from = 0;
+    for (const size of POPULATIONS) {
+      list.push({
+        alg,
+        label,
+        server,
+        size,
+        tokens: all.slice(from, from + size),
+      });
+      from += size;
+    }
   }
   log(
     `  ${alg}: ${all.length} tokens for ${REAL_LOGINS} real sessions, ${options.quick ? 'quick' : 'full'} mode`,
