@@ -1,6 +1,6 @@
 'use strict';
 // Gatehouse next to its references, in one run: `npm run bench` (about 10 minutes) or `npm run bench -- --quick`
-// (under 2 minutes, for iteration). Flags: --quick, --skip-build, --only=get,login,storm,refresh,flows,soak,
+// (under 2 minutes, for iteration). Flags: --quick, --skip-build, --only=get,tokens,login,storm,refresh,flows,soak,
 // --dist=<dir> (run a Gatehouse build from another directory; implies --skip-build),
 // --rounds=N, --seconds=N (override the mode's), --baseline=<dir> (also run the protected GET against an older build, for before/after numbers in one run),
 // --scale (only the scale scenario, on PostgreSQL: bench/scenarios/scale.js),
@@ -19,6 +19,7 @@ const scale = require('./scenarios/scale');
 /** In the order they run; `only` is the --only name that selects a scenario, `when` what else it needs. */
 const SCENARIOS = [
   { only: 'get', scenario: require('./scenarios/protected-get') },
+  { only: 'tokens', scenario: require('./scenarios/token-population') },
   { only: 'login', scenario: require('./scenarios/login') },
   { only: 'storm', scenario: require('./scenarios/storm') },
   { only: 'refresh', scenario: require('./scenarios/refresh') },

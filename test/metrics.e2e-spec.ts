@@ -251,6 +251,27 @@ describe('GET /metrics (e2e)', () => {
       }),
     ).toBe(1);
   });
+
+  it('counts verified-token cache hits and misses: a new token misses once, then hits', async () => {
+    const { access } = await registerAndLogin(t);
+    const before = await scrape(t);
+    for (let i = 0; i < 3; i += 1)
+      await t
+        .http()
+        .get('/auth/me')
+        .set('authorization', `Bearer ${access}`)
+        .expect(200);
+    const after = await scrape(t);
+    const moved = (name: string) => value(after, name) - value(before, name);
+    expect(after.types.get('gatehouse_verified_token_cache_hits_total')).toBe(
+      'COUNTER',
+    );
+    expect(moved('gatehouse_verified_token_cache_misses_total')).toBe(1);
+    expect(moved('gatehouse_verified_token_cache_hits_total')).toBe(2);
+    expect(value(after, 'gatehouse_verified_token_cache_entries')).toBe(
+      value(before, 'gatehouse_verified_token_cache_entries') + 1,
+    );
+  });
 });
 
 describe('GET /metrics protection (e2e)', () => {

@@ -12,6 +12,8 @@ const PG_URL =
   process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const SECRET = 'bench-secret-that-is-long-enough-for-hs256-000000';
+/** Lets a scenario read Gatehouse's /metrics (production refuses every scrape without one). */
+const METRICS_TOKEN = 'bench-metrics-token-0000000000';
 const USER = {
   username: 'bench',
   email: 'bench@example.com',
@@ -50,7 +52,7 @@ function parseOptions(args) {
     quick,
     // The scale scenario (bench/scenarios/scale.js) alone, on its own PostgreSQL databases.
     scale: args.includes('--scale'),
-    only: (value('only') ?? 'get,login,storm,refresh,flows,soak').split(','),
+    only: (value('only') ?? 'get,tokens,login,storm,refresh,flows,soak').split(','),
     dist,
     // A build from another directory is run as it is.
     build: !args.includes('--skip-build') && !dist,
@@ -69,6 +71,7 @@ function parseOptions(args) {
 module.exports = {
   CONNECTIONS,
   LOGIN_USERS,
+  METRICS_TOKEN,
   PG_URL,
   PORT_BASE,
   PORTS,

@@ -9,7 +9,14 @@ const { join } = require('node:path');
 const { registerAndLogin, registerLoginUsers } = require('./accounts');
 const { startBetterAuth } = require('./better-auth');
 const { configurePinning } = require('./pinning');
-const { PORT_BASE, PORTS, REFS, ROOT, SECRET } = require('./options');
+const {
+  METRICS_TOKEN,
+  PORT_BASE,
+  PORTS,
+  REFS,
+  ROOT,
+  SECRET,
+} = require('./options');
 const {
   createThrowawayDatabase,
   databaseCpu,
@@ -28,6 +35,7 @@ function gatehouseEnv(dataDir, extra = {}) {
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
     JWT_SECRET: SECRET,
+    METRICS_TOKEN,
     JWT_ACCESS_TTL: '1h',
     DATABASE_URL: 'pglite://memory',
     DATA_DIR: dataDir,

@@ -122,6 +122,8 @@ export const envSchema = z
     JWT_ISSUER: z.string().min(1).default('gatehouse'),
     JWT_AUDIENCE: z.string().min(1).default('gatehouse'),
     JWT_CLOCK_TOLERANCE: duration('5s', 0, 5 * MINUTE),
+    // Verified access tokens kept in memory, about 1.1 KB each (docs/performance.md says how to size it).
+    VERIFIED_TOKEN_CACHE_ENTRIES: int(20_000, 100, 2_000_000),
 
     // Signing keys, rotation and the OAuth endpoints (src/keys, src/oauth).
     JWT_ALGORITHM: z.enum(['HS256', 'RS256', 'ES256']).default('HS256'),

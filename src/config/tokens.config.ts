@@ -1,7 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { parseEnv } from './env.schema';
 
-/** What every access token is signed and checked with: lifetime, issuer, audience, clock tolerance. */
+/** What every access token is signed and checked with: lifetime, issuer, audience, clock tolerance, and how many verified tokens are kept. */
 export const tokensConfig = registerAs('tokens', () => {
   const env = parseEnv();
   return {
@@ -9,6 +9,7 @@ export const tokensConfig = registerAs('tokens', () => {
     issuer: env.JWT_ISSUER,
     audience: env.JWT_AUDIENCE,
     clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE,
+    verifiedTokenCacheEntries: env.VERIFIED_TOKEN_CACHE_ENTRIES,
     emailVerifiedClaim: env.AUTH_EMAIL_VERIFICATION !== 'off',
   };
 });

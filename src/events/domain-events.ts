@@ -59,12 +59,22 @@ export const DomainEvent = {
   IdentityLinked: 'federation.identity_linked',
   IdentityUnlinked: 'federation.identity_unlinked',
   KeyRotated: 'key.rotated',
+  /** A question: answered (through emitAsync) by keys with its verified-token cache's counters. */
+  VerifiedTokenCacheStatsRequested: 'keys.verified_token_cache_stats_requested',
   AccessTokenRefused: 'access_token.refused',
   HashQueueRejected: 'passwords.hash_queue_rejected',
   RateLimitStoreFull: 'throttling.store_full',
   AuditEventsDropped: 'audit.events_dropped',
   AuditWriteFailed: 'audit.write_failed',
 } as const;
+
+/** The verified-token cache's lookups since start, and how full it is (answer to VerifiedTokenCacheStatsRequested). */
+export interface VerifiedTokenCacheStats {
+  hits: number;
+  misses: number;
+  entries: number;
+  maxEntries: number;
+}
 
 /** The caller's address and user agent, as `@ClientContext()` provides them. */
 export interface EventClient {

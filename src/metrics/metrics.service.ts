@@ -11,6 +11,7 @@ import { Clock } from 'src/common/clock';
 import { DomainEvent } from 'src/events/domain-events';
 import { MailMetrics } from './mail-metrics';
 import type { ScrapeView } from './metrics-access.service';
+import { registerVerifiedTokenCacheMetrics } from './verified-token-cache-metrics';
 import {
   LOGIN_OUTCOMES,
   type LoginOutcome,
@@ -122,6 +123,7 @@ export class MetricsService {
       registers,
     });
     this.mail = new MailMetrics(registers, events);
+    registerVerifiedTokenCacheMetrics(registers, events);
     const countActiveSessions = (): Promise<number> =>
       this.countActiveSessions();
     new Gauge({
