@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { JwtService } from '@nestjs/jwt';
 import { Clock } from 'src/common/clock';
 import { tokensConfig } from 'src/config/tokens.config';
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from './access-token';
+import { signJws } from './jws-signer';
 import { SigningKeysService } from './signing-keys.service';
 
 export interface AccessTokenSubject {
@@ -32,7 +32,6 @@ export interface IssuedAccessToken {
 @Injectable()
 export class AccessTokenService {
   constructor(
-    private readonly jwt: JwtService,
     private readonly keys: SigningKeysService,
     private readonly clock: Clock,
     @Inject(tokensConfig.KEY)
@@ -67,12 +66,11 @@ export class AccessTokenService {
       }),
     };
     const key = this.keys.currentKey();
-    const token = this.jwt.sign(claims, {
-      privateKey: key.signingKey,
-      algorithm: key.alg,
-      keyid: key.kid,
-      header: { alg: key.alg, typ: ACCESS_TOKEN_TYPE, kid: key.kid },
-    });
+    const token = signJws(
+      { alg: key.alg, typ: ACCESS_TOKEN_TYPE, kid: key.kid },
+      claims,
+      key.signingKey,
+    );
     return {
       token,
       expiresIn: Math.max(0, exp - iat),

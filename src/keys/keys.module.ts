@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { JwtModule } from '@nestjs/jwt';
 import { keysConfig } from 'src/config/keys.config';
 import { tokensConfig } from 'src/config/tokens.config';
 import { RevocationModule } from 'src/revocation/revocation.module';
@@ -16,7 +15,6 @@ import { SigningKeysService } from './signing-keys.service';
   imports: [
     ConfigModule.forFeature(keysConfig),
     ConfigModule.forFeature(tokensConfig),
-    JwtModule.register({}),
     RevocationModule,
   ],
   controllers: [JwksController, KeysAdminController],
