@@ -6,10 +6,15 @@
  * again at once for a key id it does not know. The tokens checked here come from the provider's token endpoint,
  * never from the caller, so an unknown key id cannot be used to make Gatehouse hammer the provider.
  */
+import { randomUUID } from 'node:crypto';
+
 type Jose = typeof import('jose');
 
+// A source of its own per evaluation, as in openid-client.loader.ts (V8 shares compiled code of identical sources).
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
-const importJose = new Function('return import("jose")') as () => Promise<Jose>;
+const importJose = new Function(
+  `return import("jose") // ${randomUUID()}`,
+) as () => Promise<Jose>;
 let jose: Promise<Jose> | undefined;
 
 type KeySet = ReturnType<Jose['createRemoteJWKSet']>;
