@@ -39,6 +39,7 @@ describe('provider sign-in decisions', () => {
       expect(bindingMatches(SECRET, sha256(SECRET))).toBe(true);
       expect(bindingMatches('B'.repeat(43), sha256(SECRET))).toBe(false);
       expect(bindingMatches(SECRET, sha256(SECRET).slice(1))).toBe(false);
+      expect(bindingMatches(SECRET, '')).toBe(false);
     });
   });
 
@@ -64,6 +65,12 @@ describe('provider sign-in decisions', () => {
       );
       expect(url.searchParams.get('state')).toBe('a&code=evil');
       expect(url.searchParams.get('code')).toBeNull();
+    });
+  });
+
+  describe(sha256.name, () => {
+    it('is the unpadded base64url SHA-256 of the text', () => {
+      expect(sha256('abc')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
     });
   });
 
@@ -161,6 +168,25 @@ describe('provider sign-in decisions', () => {
         'ada-123456',
       );
       expect(derivedUsername({}, 2, '654321')).toBe('user-654321');
+    });
+
+    it('takes a name of exactly three characters and skips one of two', () => {
+      expect(derivedUsername({ preferred_username: 'ada' }, 0, '1')).toBe(
+        'ada',
+      );
+      expect(
+        derivedUsername({ preferred_username: 'al', name: 'Alan' }, 0, '1'),
+      ).toBe('Alan');
+    });
+
+    it('falls back to user-<suffix> when the suffixed name breaks the registration rules', () => {
+      const long = 'b'.repeat(24);
+      expect(derivedUsername({ preferred_username: long }, 1, '1234567')).toBe(
+        `${long}-1234567`,
+      );
+      expect(derivedUsername({ preferred_username: long }, 1, '12345678')).toBe(
+        'user-12345678',
+      );
     });
   });
 });

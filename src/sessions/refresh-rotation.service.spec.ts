@@ -375,3 +375,67 @@ describe(RefreshRotationService.name, () => {
     expect(repository.rotate).not.toHaveBeenCalled();
   });
 });
+
+describe(`${RefreshRotationService.name}: answers and announcements`, () => {
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('reads and rotates the token only once when nothing changed under it', async () => {
+    const { service, repository, events } = setup(lookup());
+    await service.refresh(generateRefreshToken(), CLIENT);
+    expect(repository.findRefreshToken).toHaveBeenCalledTimes(1);
+    expect(repository.rotate).toHaveBeenCalledTimes(1);
+    expect(events.emit).toHaveBeenCalledTimes(1);
+    expect(events.emit).toHaveBeenCalledWith(...announced('rotated'));
+  });
+
+  it('refuses an unknown token as invalid, not with a crash', async () => {
+    const { service, repository } = setup(undefined);
+    await expect(
+      service.refresh(generateRefreshToken(), CLIENT),
+    ).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+    expect(repository.rotate).not.toHaveBeenCalled();
+  });
+
+  it('tells the client to log in again when the session has expired', async () => {
+    const { service } = setup(
+      lookup({ session: session({ idleExpiresAt: NOW }) }),
+    );
+    await expect(
+      service.refresh(generateRefreshToken(), CLIENT),
+    ).rejects.toThrow('The session has expired; log in again.');
+  });
+
+  it('announces a replay inside the grace window as a grace answer', async () => {
+    const presented = generateRefreshToken();
+    const pair = { access_token: 'stored', refresh_token: 'x' };
+    const { service, events } = setup(
+      lookup({
+        consumedAt: new Date(NOW.getTime() - 1),
+        successor: sealSuccessor(presented, pair),
+      }),
+    );
+    await expect(service.refresh(presented, CLIENT)).resolves.toEqual(pair);
+    expect(events.emit).toHaveBeenCalledWith(...announced('grace'));
+  });
+
+  it('logs a reuse with a message saying the session was revoked', async () => {
+    const presented = generateRefreshToken();
+    const { service } = setup(
+      lookup({
+        consumedAt: new Date(NOW.getTime() - 10_001),
+        successor: sealSuccessor(presented, { any: 'pair' }),
+      }),
+    );
+    await expect(service.refresh(presented, CLIENT)).rejects.toBeInstanceOf(
+      InvalidRefreshTokenError,
+    );
+    expect(Logger.prototype.warn).toHaveBeenCalledWith(
+      expect.objectContaining({
+        msg: 'refresh token reuse detected: session revoked',
+      }),
+    );
+  });
+});

@@ -162,3 +162,162 @@ describeWithRedis(
     });
   },
 );
+
+describe(`${LocalThrottlerStorage.name} at the edges of windows, blocks and sweeps`, () => {
+  const T0 = 1_700_000_000_000;
+  let now: number;
+  const at = (ms: number) => {
+    now = T0 + ms;
+  };
+
+  beforeEach(() => at(0));
+
+  it('opens a new window at the very millisecond the old one ends', async () => {
+    const storage = new LocalThrottlerStorage(() => now);
+    await storage.increment('k', 60_000, 3, 60_000, 'default');
+    at(60_000);
+    expect(
+      await storage.increment('k', 60_000, 3, 60_000, 'default'),
+    ).toMatchObject({ totalHits: 1, timeToExpire: 60 });
+  });
+
+  it('does not lengthen a block when a blocked key keeps hitting', async () => {
+    const storage = new LocalThrottlerStorage(() => now);
+    for (let i = 0; i < 4; i += 1)
+      await storage.increment('k', 120_000, 3, 60_000, 'default');
+    at(30_000);
+    expect(
+      await storage.increment('k', 120_000, 3, 60_000, 'default'),
+    ).toMatchObject({ totalHits: 5, isBlocked: true, timeToBlockExpire: 30 });
+  });
+
+  it('blocks again a key still over the limit when its block ends', async () => {
+    const storage = new LocalThrottlerStorage(() => now);
+    for (let i = 0; i < 4; i += 1)
+      await storage.increment('k', 120_000, 3, 60_000, 'default');
+    at(60_000);
+    expect(
+      await storage.increment('k', 120_000, 3, 60_000, 'default'),
+    ).toMatchObject({ totalHits: 5, isBlocked: true, timeToBlockExpire: 60 });
+  });
+
+  it('lets a key through at the very millisecond its block ends', async () => {
+    const storage = new LocalThrottlerStorage(() => now);
+    for (let i = 0; i < 4; i += 1)
+      await storage.increment('k', 60_000, 3, 60_000, 'default');
+    at(60_000);
+    expect(await storage.increment('k', 60_000, 3, 60_000, 'default')).toEqual({
+      totalHits: 1,
+      timeToExpire: 60,
+      isBlocked: false,
+      timeToBlockExpire: 0,
+    });
+  });
+
+  it('sweeps ended counters once a minute, not on every new key', async () => {
+    const storage = new LocalThrottlerStorage(() => now);
+    await storage.increment('a', 1_000, 3, 1_000, 'default');
+    at(2_000);
+    await storage.increment('b', 1_000, 3, 1_000, 'default');
+    expect(storage.size).toBe(2);
+    at(60_000);
+    await storage.increment('c', 60_000, 3, 1_000, 'default');
+    // The sweep at the minute drops 'a' and 'b', whose windows ended long ago.
+    expect(storage.size).toBe(1);
+  });
+
+  it('drops in a sweep a counter whose window or block ends at that very millisecond', async () => {
+    const storage = new LocalThrottlerStorage(() => now);
+    await storage.increment('window', 60_000, 3, 60_000, 'default');
+    for (let i = 0; i < 4; i += 1)
+      await storage.increment('block', 1_000, 3, 60_000, 'default');
+    at(60_000);
+    await storage.increment('new', 60_000, 3, 60_000, 'default');
+    expect(storage.size).toBe(1);
+  });
+
+  describe('when full', () => {
+    let full: number;
+    let storage: LocalThrottlerStorage;
+    const hit = (key: string, ttl = 500) =>
+      storage.increment(key, ttl, 1, 500, 'default');
+
+    beforeEach(() => {
+      full = 0;
+      storage = new LocalThrottlerStorage(() => now, {
+        maxKeys: 3,
+        onFull: () => (full += 1),
+      });
+    });
+
+    it('sweeps early for a new key once counters have ended, at most once a second', async () => {
+      for (const key of ['a', 'b', 'c']) await hit(key);
+      at(100);
+      await hit('d'); // full: an early sweep frees nothing
+      expect(full).toBe(1);
+      at(600);
+      await hit('e'); // a, b and c have ended, but the last early sweep was under a second ago
+      expect(full).toBe(2);
+      expect(storage.size).toBe(3);
+      at(1_100);
+      expect(await hit('f')).toMatchObject({ totalHits: 1, isBlocked: false });
+      expect(full).toBe(2);
+      expect(storage.size).toBe(1);
+    });
+
+    it('sweeps early as soon as it holds exactly maxKeys', async () => {
+      for (const key of ['a', 'b', 'c']) await hit(key);
+      at(1_000);
+      await hit('d');
+      expect(full).toBe(0);
+      expect(storage.size).toBe(1);
+    });
+  });
+
+  it('counts on the overflow counter without an onFull listener', async () => {
+    const storage = new LocalThrottlerStorage(() => now, { maxKeys: 1 });
+    await storage.increment('a', 60_000, 3, 60_000, 'default');
+    await expect(
+      storage.increment('b', 60_000, 3, 60_000, 'default'),
+    ).resolves.toMatchObject({ totalHits: 1 });
+    expect(storage.size).toBe(1);
+  });
+});
+
+describe(`${LocalThrottlerStorage.name} between sweeps`, () => {
+  it('lets a blocked key through at the very millisecond its block ends', async () => {
+    const T0 = 1_700_000_000_000;
+    let now = T0 - 1_000;
+    const storage = new LocalThrottlerStorage(() => now);
+    await storage.increment('x', 1_000, 3, 1_000, 'default');
+    now = T0;
+    for (let i = 0; i < 4; i += 1)
+      await storage.increment('k', 30_000, 3, 60_000, 'default');
+    now = T0 + 59_500; // a sweep here keeps 'k', still blocked
+    await storage.increment('y', 1_000, 3, 1_000, 'default');
+    now = T0 + 60_000;
+    expect(await storage.increment('k', 30_000, 3, 60_000, 'default')).toEqual({
+      totalHits: 1,
+      timeToExpire: 30,
+      isBlocked: false,
+      timeToBlockExpire: 0,
+    });
+  });
+});
+
+describe(`${LocalThrottlerStorage.name} between sweeps, windows`, () => {
+  it('opens a new window for a key at the very millisecond its window ends', async () => {
+    const T0 = 1_700_000_000_000;
+    let now = T0 - 1_000;
+    const storage = new LocalThrottlerStorage(() => now);
+    await storage.increment('x', 1_000, 3, 1_000, 'default');
+    now = T0;
+    await storage.increment('k', 60_000, 3, 60_000, 'default');
+    now = T0 + 59_500; // a sweep here keeps 'k', whose window is still open
+    await storage.increment('y', 1_000, 3, 1_000, 'default');
+    now = T0 + 60_000;
+    expect(
+      await storage.increment('k', 60_000, 3, 60_000, 'default'),
+    ).toMatchObject({ totalHits: 1, timeToExpire: 60, isBlocked: false });
+  });
+});
