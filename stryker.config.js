@@ -23,6 +23,7 @@ module.exports = {
     : {}),
   mutate: [
     'src/keys/access-token-verifier.ts',
+    'src/keys/compact-jws.ts',
     'src/keys/verified-token-cache.ts',
     'src/sessions/refresh-rotation.service.ts',
     'src/sessions/refresh-token.ts',
