@@ -25,6 +25,21 @@ export function claimsOf(access: string): AccessTokenClaims {
   return payloadOf(access) as AccessTokenClaims;
 }
 
+/**
+ * A login's first access token: the sign-in (`auth_time`) is recorded with the session and the token is signed one
+ * database round trip later, so `iat` is the same second or the next, never before the sign-in.
+ */
+export function expectSignedInAtIssue(claims: {
+  iat?: unknown;
+  auth_time?: unknown;
+}): void {
+  const iat = claims.iat as number;
+  const authTime = claims.auth_time as number;
+  expect(Number.isInteger(authTime)).toBe(true);
+  expect(iat - authTime).toBeGreaterThanOrEqual(0);
+  expect(iat - authTime).toBeLessThanOrEqual(1);
+}
+
 /** The session id (`sid`) an access token belongs to. */
 export const sidOf = (access: string): string => claimsOf(access).sid;
 
