@@ -1,6 +1,6 @@
 'use strict';
 // Gatehouse's PostgreSQL scenarios: a throwaway database on BENCH_PG_URL's server, and the statement-counting
-// proxy (pg-count-proxy.js) in front of it.
+// proxy (pg-proxy.js, counting) in front of it.
 const { join } = require('node:path');
 const { URL } = require('node:url');
 const { Client } = require('pg');
@@ -41,8 +41,8 @@ async function createThrowawayDatabase(prefix = 'gatehouse_bench') {
 function startProxy(listenPort, targetPort, onStarted) {
   return new Promise((resolve, reject) => {
     const child = spawnNode(
-      join(__dirname, 'pg-count-proxy.js'),
-      [listenPort, targetPort],
+      join(__dirname, 'pg-proxy.js'),
+      [listenPort, targetPort, 'count'],
       { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
     );
     onStarted(() => stopChild(child));

@@ -39,8 +39,8 @@ const cleanups = [];
 function startProxy(listenPort) {
   return new Promise((resolve, reject) => {
     const child = spawnNode(
-      join(__dirname, '../lib/pg-statement-proxy.js'),
-      [listenPort, new URL(data.urlFor(BIG)).port || 5432],
+      join(__dirname, '../lib/pg-proxy.js'),
+      [listenPort, new URL(data.urlFor(BIG)).port || 5432, 'statements'],
       { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
     );
     cleanups.push(() => stopChild(child));

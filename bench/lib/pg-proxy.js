@@ -1,13 +1,22 @@
 'use strict';
-// A TCP proxy in front of PostgreSQL that records which statements Gatehouse runs, read from the wire protocol:
-// the text of every simple Query ('Q') and extended-protocol Parse ('P'), how often each is executed ('Q' or
-// 'E'), and the parameters of its first execution (from 'B'ind, text format), so it can be EXPLAINed with real
-// values afterwards. Run as a child process; over IPC the parent sends 'reset' (forget what was seen) or
-// 'statements' (answered with { statements: [{ text, executions, params }] }). Args: <listen port> <target port>.
+// A TCP proxy in front of PostgreSQL that watches the statements Gatehouse sends, read from the frontend side of
+// the wire protocol. Run as a child process. Args: <listen port> <target port> [count|statements].
+// - count (the default, cheap enough to sit in front of a timed run): every simple Query ('Q') and every
+//   extended-protocol Execute ('E') is one statement, BEGIN and COMMIT included; over IPC 'count' is answered with
+//   { statements: n }.
+// - statements: the text of every Query and Parse ('P'), how often each is executed ('Q' or 'E'), and the
+//   parameters of its first execution (from 'B'ind, text format), so it can be EXPLAINed with real values
+//   afterwards; over IPC 'reset' forgets what was seen and 'statements' is answered with
+//   { statements: [{ text, executions, params }] }.
 const net = require('node:net');
 
-const [listenPort, targetPort] = process.argv.slice(2).map(Number);
+const [listenPort, targetPort] = process.argv.slice(2, 4).map(Number);
+const mode = process.argv[4] ?? 'count';
+if (mode !== 'count' && mode !== 'statements')
+  throw new Error(`pg-proxy: unknown mode ${mode}`);
 const SSL_REQUEST = 80877103;
+
+let count = 0;
 /** text → { executions, params } */
 let seen = new Map();
 
@@ -24,10 +33,10 @@ function parseBind(body) {
   [statement, offset] = cstring(body, offset);
   const formats = body.readInt16BE(offset);
   offset += 2 + 2 * formats;
-  const count = body.readInt16BE(offset);
+  const parameters = body.readInt16BE(offset);
   offset += 2;
   const params = [];
-  for (let i = 0; i < count; i += 1) {
+  for (let i = 0; i < parameters; i += 1) {
     const length = body.readInt32BE(offset);
     offset += 4;
     if (length < 0) params.push(null);
@@ -45,12 +54,34 @@ function record(text, params) {
   else seen.set(text, { executions: 1, params });
 }
 
-/** Parses the frontend side of one connection; named statements are remembered per connection, as PostgreSQL does. */
-function frontendParser() {
-  let buffer = Buffer.alloc(0);
-  let startup = true;
+/** Counts Query and Execute messages. */
+function counter() {
+  return (type) => {
+    if (type === 'Q' || type === 'E') count += 1;
+  };
+}
+
+/** Records statements; named statements are remembered per connection, as PostgreSQL does. */
+function recorder() {
   const named = new Map();
   let bound;
+  return (type, body) => {
+    if (type === 'Q') record(cstring(body, 0)[0], []);
+    else if (type === 'P') {
+      const [name, offset] = cstring(body, 0);
+      named.set(name, cstring(body, offset)[0]);
+    } else if (type === 'B') {
+      const { statement, params } = parseBind(body);
+      bound = { text: named.get(statement), params };
+    } else if (type === 'E' && bound?.text !== undefined)
+      record(bound.text, bound.params);
+  };
+}
+
+/** Splits the frontend side of one connection into messages across chunk boundaries, skipping the start-up. */
+function frontendParser(onMessage) {
+  let buffer = Buffer.alloc(0);
+  let startup = true;
   return (chunk) => {
     buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
     for (;;) {
@@ -58,6 +89,7 @@ function frontendParser() {
         if (buffer.length < 8) return;
         const length = buffer.readInt32BE(0);
         if (buffer.length < length) return;
+        // An SSLRequest is followed by the real startup message.
         startup = buffer.readInt32BE(4) === SSL_REQUEST;
         buffer = buffer.subarray(length);
         continue;
@@ -65,17 +97,7 @@ function frontendParser() {
       if (buffer.length < 5) return;
       const length = buffer.readInt32BE(1);
       if (buffer.length < length + 1) return;
-      const type = String.fromCharCode(buffer[0]);
-      const body = buffer.subarray(5, length + 1);
-      if (type === 'Q') record(cstring(body, 0)[0], []);
-      else if (type === 'P') {
-        const [name, offset] = cstring(body, 0);
-        named.set(name, cstring(body, offset)[0]);
-      } else if (type === 'B') {
-        const { statement, params } = parseBind(body);
-        bound = { text: named.get(statement), params };
-      } else if (type === 'E' && bound?.text !== undefined)
-        record(bound.text, bound.params);
+      onMessage(String.fromCharCode(buffer[0]), buffer.subarray(5, length + 1));
       buffer = buffer.subarray(length + 1);
     }
   };
@@ -84,7 +106,7 @@ function frontendParser() {
 net
   .createServer((client) => {
     const server = net.connect(targetPort, '127.0.0.1');
-    const parse = frontendParser();
+    const parse = frontendParser(mode === 'count' ? counter() : recorder());
     client.on('data', (chunk) => {
       parse(chunk);
       server.write(chunk);
@@ -100,7 +122,8 @@ net
   .listen(listenPort, '127.0.0.1', () => process.send?.({ ready: true }));
 
 process.on('message', (message) => {
-  if (message === 'reset') {
+  if (message === 'count') process.send({ statements: count });
+  else if (message === 'reset') {
     seen = new Map();
     process.send({ reset: true });
   } else if (message === 'statements')
