@@ -393,4 +393,110 @@ describe(MfaRepository.name, () => {
       ).resolves.toBe(false);
     });
   });
+
+  describe('enrolment', () => {
+    async function totpRow(userId: string) {
+      const [row] = await db
+        .select({
+          secret: users.totpSecret,
+          pending: users.totpPendingSecret,
+          enabledAt: users.totpEnabledAt,
+          lastStep: users.totpLastStep,
+          tokenVersion: users.tokenVersion,
+        })
+        .from(users)
+        .where(eq(users.id, userId));
+      return row;
+    }
+
+    async function codesOf(userId: string): Promise<string[]> {
+      const rows = await db
+        .select({ codeHash: recoveryCodes.codeHash })
+        .from(recoveryCodes)
+        .where(eq(recoveryCodes.userId, userId));
+      return rows.map((r) => r.codeHash).sort();
+    }
+
+    it('stores a pending secret for a user without a second factor', async () => {
+      const user = await createUser({ enabled: false });
+
+      await expect(repository.setPending(user, 'sealed-new', T0)).resolves.toBe(
+        true,
+      );
+      await expect(totpRow(user)).resolves.toMatchObject({
+        pending: 'sealed-new',
+        enabledAt: null,
+      });
+    });
+
+    it('stores no pending secret for a user whose TOTP is on, or an unknown user', async () => {
+      const user = await createUser({ enabled: true });
+
+      await expect(repository.setPending(user, 'sealed-new', T0)).resolves.toBe(
+        false,
+      );
+      await expect(totpRow(user)).resolves.toMatchObject({
+        secret: 'sealed-secret',
+        pending: null,
+      });
+      await expect(
+        repository.setPending(randomUUID(), 'sealed-new', T0),
+      ).resolves.toBe(false);
+    });
+
+    it('turns on the pending secret it was checked against: step used, codes stored, token version raised', async () => {
+      const user = await createUser({ enabled: false });
+      const before = await totpRow(user);
+
+      const version = await repository.enable({
+        userId: user,
+        sealed: 'sealed-pending',
+        step: 1000,
+        codeHashes: ['hash-a', 'hash-b'],
+        now: T0,
+      });
+
+      expect(version).toBe(before.tokenVersion + 1);
+      await expect(totpRow(user)).resolves.toEqual({
+        secret: 'sealed-pending',
+        pending: null,
+        enabledAt: T0,
+        lastStep: 1000,
+        tokenVersion: before.tokenVersion + 1,
+      });
+      await expect(codesOf(user)).resolves.toEqual(['hash-a', 'hash-b']);
+      await expect(repository.useStep(user, 1000)).resolves.toBe(false);
+    });
+
+    it('turns nothing on when another setup replaced the pending secret, or TOTP is on already', async () => {
+      const replaced = await createUser({ enabled: false });
+      const on = await createUser({ enabled: true });
+      const input = {
+        sealed: 'sealed-pending',
+        step: 1000,
+        codeHashes: ['hash-a'],
+        now: T0,
+      };
+      await repository.setPending(replaced, 'sealed-newer', T0);
+      // Not reachable through setPending (it refuses a user whose TOTP is on): enable must refuse it on its own.
+      await db
+        .update(users)
+        .set({ totpPendingSecret: 'sealed-pending' })
+        .where(eq(users.id, on));
+
+      await expect(
+        repository.enable({ ...input, userId: replaced }),
+      ).resolves.toBeUndefined();
+      await expect(
+        repository.enable({ ...input, userId: on }),
+      ).resolves.toBeUndefined();
+      await expect(totpRow(replaced)).resolves.toMatchObject({
+        secret: null,
+        enabledAt: null,
+        pending: 'sealed-newer',
+      });
+      await expect(codesOf(replaced)).resolves.toEqual([]);
+      await expect(codesOf(on)).resolves.toEqual([]);
+    });
+  });
 });
