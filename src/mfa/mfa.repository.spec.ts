@@ -55,27 +55,6 @@ describe(MfaRepository.name, () => {
     return row.step;
   }
 
-  async function openChallenge(
-    userId: string,
-    expiresAt = new Date(T0.getTime() + 300_000),
-  ): Promise<{ id: string; tokenHash: string }> {
-    const tokenHash = `token-${randomUUID()}`;
-    await repository.createChallenge({
-      userId,
-      tokenHash,
-      ip: '203.0.113.7',
-      userAgent: 'spec',
-      createdAt: T0,
-      expiresAt,
-      firstFactor: 'pwd',
-    });
-    const [row] = await db
-      .select({ id: mfaChallenges.id })
-      .from(mfaChallenges)
-      .where(eq(mfaChallenges.tokenHash, tokenHash));
-    return { id: row.id, tokenHash };
-  }
-
   async function addCodes(userId: string, ...hashes: string[]): Promise<void> {
     await db
       .insert(recoveryCodes)
@@ -241,159 +220,6 @@ describe(MfaRepository.name, () => {
     });
   });
 
-  describe('login challenges', () => {
-    const MAX = 3;
-    const END = new Date(T0.getTime() + 300_000);
-
-    it('finds an open challenge by its token hash, with the login context it carries', async () => {
-      const user = await createUser({ enabled: true });
-      await openChallenge(user);
-      const { id, tokenHash } = await openChallenge(user);
-
-      await expect(
-        repository.findLiveChallenge(tokenHash, T0, MAX),
-      ).resolves.toEqual({
-        id,
-        userId: user,
-        ip: '203.0.113.7',
-        userAgent: 'spec',
-        firstFactor: 'pwd',
-      });
-    });
-
-    it('finds no challenge for an unknown token hash', async () => {
-      await expect(
-        repository.findLiveChallenge('token-unknown', T0, MAX),
-      ).resolves.toBeUndefined();
-    });
-
-    it('finds a challenge until the instant it ends, and not at that instant', async () => {
-      const user = await createUser({ enabled: true });
-      const { tokenHash } = await openChallenge(user, END);
-
-      await expect(
-        repository.findLiveChallenge(
-          tokenHash,
-          new Date(END.getTime() - 1),
-          MAX,
-        ),
-      ).resolves.toBeDefined();
-      await expect(
-        repository.findLiveChallenge(tokenHash, END, MAX),
-      ).resolves.toBeUndefined();
-    });
-
-    it('finds no challenge that was spent, or whose attempts are all used', async () => {
-      const user = await createUser({ enabled: true });
-      const spent = await openChallenge(user);
-      const guessed = await openChallenge(user);
-      await repository.completeChallenge(spent.id, T0);
-      for (let i = 0; i < MAX; i += 1)
-        await repository.reserveAttempt(guessed.id, T0, MAX);
-
-      await expect(
-        repository.findLiveChallenge(spent.tokenHash, T0, MAX),
-      ).resolves.toBeUndefined();
-      await expect(
-        repository.findLiveChallenge(guessed.tokenHash, T0, MAX),
-      ).resolves.toBeUndefined();
-      await expect(
-        repository.findLiveChallenge(guessed.tokenHash, T0, MAX + 1),
-      ).resolves.toBeDefined();
-    });
-
-    it('reserves attempts one by one up to the limit, then none', async () => {
-      const user = await createUser({ enabled: true });
-      const { id } = await openChallenge(user);
-
-      const used: Array<number | undefined> = [];
-      for (let i = 0; i <= MAX; i += 1)
-        used.push(await repository.reserveAttempt(id, T0, MAX));
-
-      expect(used).toEqual([1, 2, 3, undefined]);
-    });
-
-    it('lets a burst of concurrent guesses reserve no more than the limit', async () => {
-      const user = await createUser({ enabled: true });
-      const { id } = await openChallenge(user);
-
-      const used = await Promise.all(
-        Array.from({ length: MAX + 3 }, () =>
-          repository.reserveAttempt(id, T0, MAX),
-        ),
-      );
-
-      expect(used.filter((n) => n !== undefined).sort()).toEqual([1, 2, 3]);
-    });
-
-    it("counts attempts per challenge: another challenge's guesses take none of them", async () => {
-      const user = await createUser({ enabled: true });
-      const first = await openChallenge(user);
-      const second = await openChallenge(user);
-      await repository.reserveAttempt(first.id, T0, MAX);
-
-      await expect(repository.reserveAttempt(second.id, T0, MAX)).resolves.toBe(
-        1,
-      );
-    });
-
-    it('reserves no attempt on an unknown, ended or spent challenge', async () => {
-      const user = await createUser({ enabled: true });
-      const ended = await openChallenge(user, END);
-      const spent = await openChallenge(user);
-      await repository.completeChallenge(spent.id, T0);
-
-      await expect(
-        repository.reserveAttempt(randomUUID(), T0, MAX),
-      ).resolves.toBeUndefined();
-      await expect(
-        repository.reserveAttempt(ended.id, END, MAX),
-      ).resolves.toBeUndefined();
-      await expect(
-        repository.reserveAttempt(ended.id, new Date(END.getTime() - 1), MAX),
-      ).resolves.toBe(1);
-      await expect(
-        repository.reserveAttempt(spent.id, T0, MAX),
-      ).resolves.toBeUndefined();
-    });
-
-    it('spends a challenge once: the second completion is refused', async () => {
-      const user = await createUser({ enabled: true });
-      const { id } = await openChallenge(user);
-
-      await expect(repository.completeChallenge(id, T0)).resolves.toBe(true);
-      await expect(repository.completeChallenge(id, T0)).resolves.toBe(false);
-    });
-
-    it('gives one success between two concurrent completions of one challenge', async () => {
-      const user = await createUser({ enabled: true });
-      const { id } = await openChallenge(user);
-
-      const results = await Promise.all([
-        repository.completeChallenge(id, T0),
-        repository.completeChallenge(id, T0),
-      ]);
-
-      expect(results.filter(Boolean)).toHaveLength(1);
-    });
-
-    it('completes only the challenge it names', async () => {
-      const user = await createUser({ enabled: true });
-      const first = await openChallenge(user);
-      const second = await openChallenge(user);
-
-      await expect(repository.completeChallenge(first.id, T0)).resolves.toBe(
-        true,
-      );
-      await expect(
-        repository.findLiveChallenge(second.tokenHash, T0, MAX),
-      ).resolves.toBeDefined();
-      await expect(
-        repository.completeChallenge(randomUUID(), T0),
-      ).resolves.toBe(false);
-    });
-  });
-
   describe('enrolment', () => {
     async function totpRow(userId: string) {
       const [row] = await db
@@ -497,6 +323,116 @@ describe(MfaRepository.name, () => {
       });
       await expect(codesOf(replaced)).resolves.toEqual([]);
       await expect(codesOf(on)).resolves.toEqual([]);
+    });
+  });
+
+  describe('second factor state', () => {
+    async function codesOf(userId: string): Promise<string[]> {
+      const rows = await db
+        .select({ codeHash: recoveryCodes.codeHash })
+        .from(recoveryCodes)
+        .where(eq(recoveryCodes.userId, userId));
+      return rows.map((r) => r.codeHash).sort();
+    }
+
+    it('reads whether TOTP is on, with the sealed secrets', async () => {
+      const on = await createUser({ enabled: true });
+      const pending = await createUser({ enabled: false });
+
+      await expect(repository.findTotp(on)).resolves.toEqual({
+        secret: 'sealed-secret',
+        pending: null,
+        enabled: true,
+      });
+      await expect(repository.findTotp(pending)).resolves.toEqual({
+        secret: null,
+        pending: 'sealed-pending',
+        enabled: false,
+      });
+      await expect(repository.findTotp(randomUUID())).resolves.toBeUndefined();
+    });
+
+    it("replaces every recovery code of a user whose TOTP is on, and no other user's", async () => {
+      const user = await createUser({ enabled: true });
+      const other = await createUser({ enabled: true });
+      await addCodes(user, 'hash-old-1', 'hash-old-2');
+      await addCodes(other, 'hash-other');
+
+      await expect(
+        repository.replaceRecoveryCodes(user, ['hash-new-1', 'hash-new-2'], T0),
+      ).resolves.toBe(true);
+      await expect(codesOf(user)).resolves.toEqual([
+        'hash-new-1',
+        'hash-new-2',
+      ]);
+      await expect(codesOf(other)).resolves.toEqual(['hash-other']);
+    });
+
+    it('stores no recovery codes for a user whose TOTP is not on', async () => {
+      const user = await createUser({ enabled: false });
+
+      await expect(
+        repository.replaceRecoveryCodes(user, ['hash-new'], T0),
+      ).resolves.toBe(false);
+      await expect(codesOf(user)).resolves.toEqual([]);
+    });
+
+    it('turns the second factor off: secrets, last step, recovery codes and open challenges go', async () => {
+      const user = await createUser({ enabled: true, lastStep: 1000 });
+      const other = await createUser({ enabled: true, lastStep: 1000 });
+      await addCodes(user, 'hash-a');
+      await addCodes(other, 'hash-b');
+      for (const owner of [user, other])
+        await repository.createChallenge({
+          userId: owner,
+          tokenHash: `token-${randomUUID()}`,
+          ip: null,
+          userAgent: null,
+          createdAt: T0,
+          expiresAt: T0,
+          firstFactor: 'pwd',
+        });
+      const later = new Date(T0.getTime() + 60_000);
+
+      await expect(repository.disable(user, later)).resolves.toBe(true);
+
+      const [row] = await db
+        .select({
+          secret: users.totpSecret,
+          pending: users.totpPendingSecret,
+          enabledAt: users.totpEnabledAt,
+          lastStep: users.totpLastStep,
+          updatedAt: users.updatedAt,
+        })
+        .from(users)
+        .where(eq(users.id, user));
+      expect(row).toEqual({
+        secret: null,
+        pending: null,
+        enabledAt: null,
+        lastStep: null,
+        updatedAt: later,
+      });
+      await expect(codesOf(user)).resolves.toEqual([]);
+      // The only challenges in this file's database are the two opened above.
+      const challenges = await db
+        .select({ userId: mfaChallenges.userId })
+        .from(mfaChallenges);
+      expect(challenges).toEqual([{ userId: other }]);
+      await expect(codesOf(other)).resolves.toEqual(['hash-b']);
+      await expect(lastStepOf(other)).resolves.toBe(1000);
+    });
+
+    it('says whether the second factor was on: false for a pending one, undefined for an unknown user', async () => {
+      const pending = await createUser({ enabled: false });
+
+      await expect(repository.disable(pending, T0)).resolves.toBe(false);
+      await expect(repository.findTotp(pending)).resolves.toMatchObject({
+        pending: null,
+      });
+      await expect(
+        repository.disable(randomUUID(), T0),
+      ).resolves.toBeUndefined();
     });
   });
 });
