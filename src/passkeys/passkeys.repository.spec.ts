@@ -42,6 +42,7 @@ describe(PasskeysRepository.name, () => {
   async function createPasskey(
     userId: string,
     counter = 5,
+    createdAt = T0,
   ): Promise<StoredPasskey> {
     const passkey = await repository.insert({
       userId,
@@ -52,7 +53,7 @@ describe(PasskeysRepository.name, () => {
       backedUp: false,
       deviceType: 'singleDevice',
       name: 'laptop',
-      createdAt: T0,
+      createdAt,
     });
     if (!passkey) throw new Error('passkey not stored');
     return passkey;
@@ -250,6 +251,54 @@ describe(PasskeysRepository.name, () => {
           createdAt: T0,
         }),
       ).resolves.toBeUndefined();
+    });
+  });
+
+  describe('lookups and purge', () => {
+    it('finds a passkey by its credential id, and nothing for an unknown one', async () => {
+      const passkey = await createPasskey(await createUser());
+
+      await expect(
+        repository.findByCredentialId(passkey.credentialId),
+      ).resolves.toEqual(passkey);
+      await expect(
+        repository.findByCredentialId('cred-unknown'),
+      ).resolves.toBeUndefined();
+    });
+
+    it("lists a user's passkeys oldest first, and no other user's", async () => {
+      const user = await createUser();
+      const newer = await createPasskey(
+        user,
+        5,
+        new Date(T0.getTime() + 1_000),
+      );
+      const older = await createPasskey(user);
+
+      const listed = await repository.listOf(user);
+
+      expect(listed.map((p) => p.id)).toEqual([older.id, newer.id]);
+    });
+
+    it('purges the ceremonies that ended before the given time, and counts them', async () => {
+      // Before every other ceremony of this file ends: the purge is not per user.
+      const cut = new Date(T0.getTime() - 86_400_000);
+      const ceremony = (expiresAt: Date) =>
+        repository.createCeremony({
+          kind: 'registration',
+          userId: null,
+          challenge: 'challenge-2',
+          createdAt: T0,
+          expiresAt,
+        });
+      await ceremony(new Date(cut.getTime() - 1));
+      await ceremony(new Date(cut.getTime() - 2));
+      const atCut = await ceremony(cut);
+
+      await expect(repository.purgeCeremonies(cut)).resolves.toBe(2);
+      await expect(
+        repository.takeCeremony(atCut, 'registration', new Date(0)),
+      ).resolves.toEqual({ userId: null, challenge: 'challenge-2' });
     });
   });
 });
