@@ -234,6 +234,22 @@ describe(PasskeysRepository.name, () => {
       await expect(stored(kept.id)).resolves.toBeDefined();
     });
 
+    it('fails, rather than report a duplicate, when the passkey cannot be stored for another reason', async () => {
+      await expect(
+        repository.insert({
+          userId: randomUUID(),
+          credentialId: `cred-${randomUUID()}`,
+          publicKey: 'public-key',
+          counter: 0,
+          transports: [],
+          backedUp: false,
+          deviceType: 'singleDevice',
+          name: 'orphan',
+          createdAt: T0,
+        }),
+      ).rejects.toThrow();
+    });
+
     it('refuses a credential registered already, to anyone', async () => {
       const owner = await createUser();
       const passkey = await createPasskey(owner);
