@@ -315,6 +315,9 @@ describe(RevocationService.name, () => {
     await service.onApplicationBootstrap();
     expect(() => subscriber!.emit('message', CHANNEL, message)).not.toThrow();
     expect(service.size).toEqual({ sessions: 0, users: 0 });
+    expect(Logger.prototype.warn).toHaveBeenCalledWith(
+      'ignored a malformed revocation message',
+    );
   });
 
   it('does not fail a revocation when publishing to Redis fails', async () => {
@@ -380,5 +383,211 @@ describe(RevocationService.name, () => {
     expect(repository.purgeExpired).toHaveBeenCalledTimes(3);
     for (const call of repository.purgeExpired.mock.calls)
       expect(call[1]).toBe(2);
+  });
+  it('writes and publishes nothing when there is no session to revoke', async () => {
+    const { service, repository, publish } = setup({ redis: true });
+    await service.revokeSessions([]);
+    expect(repository.upsert).not.toHaveBeenCalled();
+    expect(publish).not.toHaveBeenCalled();
+  });
+
+  it('records a user cut-off with its version, kept one access-token lifetime', async () => {
+    const { service, repository, clock, publish } = setup({ redis: true });
+    await service.revokeUserTokens(ID.u1, 3);
+    const entry = {
+      kind: 'user',
+      subjectId: ID.u1,
+      notBefore: clock.now(),
+      minTokenVersion: 3,
+      keepUntil: new Date(clock.ms + KEEP_SECONDS * 1000),
+    };
+    expect(repository.rows.get(`user:${ID.u1}`)).toEqual(entry);
+    expect(publish).toHaveBeenCalledWith(
+      CHANNEL,
+      JSON.stringify([
+        {
+          k: 'user',
+          id: ID.u1,
+          nb: clock.ms,
+          ku: clock.ms + KEEP_SECONDS * 1000,
+          v: 3,
+        },
+      ]),
+    );
+  });
+
+  it('drops an entry that expires sooner than one access-token lifetime at its own expiry', async () => {
+    const { service, subscriber, clock } = track(setup({ redis: true }));
+    await service.onApplicationBootstrap();
+    subscriber!.emit(
+      'message',
+      CHANNEL,
+      JSON.stringify([
+        { k: 'session', id: ID.s1, nb: clock.ms, ku: clock.ms + 60_000 },
+        { k: 'user', id: ID.u1, nb: clock.ms, ku: clock.ms + 60_000, v: 2 },
+      ]),
+    );
+    clock.advance(59);
+    service.sweep();
+    expect(service.isRevoked(ID.s1, ID.u2, 0)).toBe(true);
+    expect(service.isRevoked(ID.s2, ID.u1, 1)).toBe(true);
+    clock.advance(1);
+    service.sweep();
+    expect(service.size).toEqual({ sessions: 0, users: 0 });
+  });
+
+  it('never shortens a revocation when the same session or user is revoked again with an earlier expiry', async () => {
+    const { service, subscriber, clock } = track(setup({ redis: true }));
+    await service.onApplicationBootstrap();
+    await service.revokeSessions([ID.s1]);
+    await service.revokeUserTokens(ID.u1, 5);
+    subscriber!.emit(
+      'message',
+      CHANNEL,
+      JSON.stringify([
+        { k: 'session', id: ID.s1, nb: clock.ms, ku: clock.ms + 10_000 },
+        { k: 'user', id: ID.u1, nb: clock.ms, ku: clock.ms + 10_000, v: 1 },
+      ]),
+    );
+    clock.advance(KEEP_SECONDS - 1);
+    service.sweep();
+    expect(service.isRevoked(ID.s1, ID.u2, 0)).toBe(true);
+    expect(service.isRevoked(ID.s2, ID.u1, 4)).toBe(true);
+    clock.advance(1);
+    service.sweep();
+    expect(service.size).toEqual({ sessions: 0, users: 0 });
+  });
+
+  it('keeps a revocation made again one access-token lifetime from the latest one', async () => {
+    const { service, clock } = setup();
+    await service.revokeSessions([ID.s1]);
+    await service.revokeUserTokens(ID.u1, 2);
+    clock.advance(100);
+    await service.revokeSessions([ID.s1]);
+    await service.revokeUserTokens(ID.u1, 2);
+    clock.advance(KEEP_SECONDS - 1);
+    service.sweep();
+    expect(service.size).toEqual({ sessions: 1, users: 1 });
+    clock.advance(1);
+    service.sweep();
+    expect(service.size).toEqual({ sessions: 0, users: 0 });
+  });
+
+  it('tells its listeners of every user cut-off it learns of, and of no session', async () => {
+    const repository = new FakeRepository();
+    const { service, subscriber, clock } = track(
+      setup({ redis: true, repository }),
+    );
+    const revoked: string[] = [];
+    service.onUserRevoked((userId) => revoked.push(userId));
+    await service.onApplicationBootstrap();
+
+    await service.revokeSessions([ID.s1]);
+    await service.revokeUserTokens(ID.u1, 1);
+    subscriber!.emit(
+      'message',
+      CHANNEL,
+      JSON.stringify([
+        { k: 'user', id: ID.u2, nb: clock.ms, ku: clock.ms + 60_000, v: 1 },
+        { k: 'session', id: ID.s2, nb: clock.ms, ku: clock.ms + 60_000 },
+      ]),
+    );
+    repository.rows.set(`user:${ID.u9}`, {
+      kind: 'user',
+      subjectId: ID.u9,
+      notBefore: clock.now(),
+      minTokenVersion: 1,
+      keepUntil: new Date(clock.ms + 60_000),
+    });
+    repository.rows.delete(`user:${ID.u1}`);
+    repository.rows.delete(`session:${ID.s1}`);
+    await service.reload();
+
+    expect(revoked).toEqual([ID.u1, ID.u2, ID.u9]);
+  });
+
+  it('drops expired entries every minute on its own', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+    const { service, clock } = track(setup());
+    await service.onApplicationBootstrap();
+    await service.revokeSessions([ID.s1]);
+    await service.revokeUserTokens(ID.u1, 1);
+    clock.advance(KEEP_SECONDS);
+    expect(service.size).toEqual({ sessions: 1, users: 1 });
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(service.size).toEqual({ sessions: 0, users: 0 });
+  });
+
+  it('without Redis, holds the whole set itself and does not re-read the table every minute', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+    const { service, repository } = track(setup());
+    await service.onApplicationBootstrap();
+    await jest.advanceTimersByTimeAsync(120_000);
+    expect(repository.findLive).toHaveBeenCalledTimes(1);
+  });
+
+  it('stops its minute timer on shutdown', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+    const { service, repository } = setup({ redis: true });
+    await service.onApplicationBootstrap();
+    service.onModuleDestroy();
+    expect(jest.getTimerCount()).toBe(0);
+    await jest.advanceTimersByTimeAsync(120_000);
+    expect(repository.findLive).toHaveBeenCalledTimes(1);
+  });
+
+  it('subscribes without warning and leaves no start-up timer behind when Redis answers', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+    const { service } = track(setup({ redis: true }));
+    await service.onApplicationBootstrap();
+    // Only the minute's sweep: a pending 2 s give-up timer would hold a shutting-down process.
+    expect(jest.getTimerCount()).toBe(1);
+    expect(Logger.prototype.warn).not.toHaveBeenCalled();
+    expect(Logger.prototype.error).not.toHaveBeenCalled();
+  });
+
+  it('logs a refused subscription and serves without it', async () => {
+    const { service, subscriber } = track(setup({ redis: true }));
+    subscriber!.subscribeResult = Promise.reject(new Error('NOAUTH'));
+    await expect(service.onApplicationBootstrap()).resolves.toBeUndefined();
+    expect(Logger.prototype.error).toHaveBeenCalledWith(
+      'subscribe failed: NOAUTH',
+    );
+    expect(Logger.prototype.warn).toHaveBeenCalledWith(
+      expect.stringContaining('not subscribed to revocations'),
+    );
+  });
+
+  it('warns when Redis has not answered the subscription after 2 s', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+    const { service, subscriber } = track(setup({ redis: true }));
+    subscriber!.subscribeResult = new Promise(() => undefined);
+    const boot = service.onApplicationBootstrap();
+    await jest.advanceTimersByTimeAsync(2_000);
+    await boot;
+    expect(Logger.prototype.warn).toHaveBeenCalledWith(
+      expect.stringContaining('not subscribed to revocations'),
+    );
+  });
+
+  it('keeps enforcing what it knows when re-reading the table fails on reconnect', async () => {
+    const { service, subscriber, repository } = track(setup({ redis: true }));
+    await service.onApplicationBootstrap();
+    await service.revokeSessions([ID.s1]);
+    repository.findLive.mockRejectedValueOnce(new Error('database down'));
+    subscriber!.emit('ready');
+    await flush();
+    expect(Logger.prototype.error).toHaveBeenCalledWith(
+      'reloading revocations failed: database down',
+    );
+    expect(service.isRevoked(ID.s1, ID.u1, 0)).toBe(true);
+  });
+
+  it('drops expired entries from memory when it purges the table', async () => {
+    const { service, clock } = setup();
+    await service.revokeSessions([ID.s1]);
+    clock.advance(KEEP_SECONDS);
+    await service.purgeExpired(100);
+    expect(service.size).toEqual({ sessions: 0, users: 0 });
   });
 });
