@@ -80,8 +80,11 @@ describe('revocation wire format', () => {
     ['a string entry', '["session"]'],
     ['an unknown kind', message({ ...wireSession, k: 'token' })],
     ['a missing kind', message({ ...wireSession, k: undefined })],
+    // With a version, so that only the kind is wrong.
+    ['an unknown kind with a version', message({ ...wireUser, k: 'token' })],
     ['a numeric id', message({ ...wireSession, id: 1 })],
     ['an id that is not a UUID', message({ ...wireSession, id: 's1' })],
+    ['an id in a list', message({ ...wireSession, id: [SESSION] })],
     [
       'an upper-case UUID',
       message({
