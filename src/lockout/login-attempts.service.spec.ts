@@ -225,6 +225,16 @@ describe(`${LoginAttemptsService.name} lockout`, () => {
       ],
     ]);
     await expect(refusal(one.service, subject)).resolves.toBe('1');
+    expect(Logger.prototype.error).not.toHaveBeenCalled();
+  });
+
+  it('forgets earlier failures after a successful login', async () => {
+    const subject = { accountId: randomUUID() };
+    await failTimes(one.service, subject, 1);
+    await (await one.service.begin(subject)).succeeded();
+    await failTimes(one.service, subject, 1);
+    await expect(refusal(one.service, subject)).resolves.toBeUndefined();
+    expect(one.emit).not.toHaveBeenCalled();
   });
 
   it('lets the next attempt in the moment the lock ends', async () => {
@@ -244,6 +254,11 @@ describe(`${LoginAttemptsService.name} lockout`, () => {
     ).resolves.toBeDefined();
     await expect(
       refusal(one.service, { loginName: 'bob' }),
+    ).resolves.toBeUndefined();
+    // Folded like the account lookup (lower case), where 'STRASSE' and 'Straße' are two names.
+    await failTimes(one.service, { loginName: 'STRASSE' }, 2);
+    await expect(
+      refusal(one.service, { loginName: 'Straße' }),
     ).resolves.toBeUndefined();
     expect(one.emit).toHaveBeenCalledWith(DomainEvent.Lockout, {
       userId: null,
@@ -405,6 +420,9 @@ describe(`${LoginAttemptsService.name} lockout`, () => {
       await local.abandoned();
       await b.service.begin(subject);
       await expect(refusal(b.service, subject)).resolves.toBeDefined();
+      // Its own reservation settled, this process holds none when Redis fails again.
+      clientA.down = true;
+      await expect(refusal(a.service, subject)).resolves.toBeUndefined();
     });
   });
 });
