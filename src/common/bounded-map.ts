@@ -38,12 +38,9 @@ export class BoundedMap<K, V> {
 
   private evictOldest(): void {
     this.oldest ??= this.entries.keys();
-    let next = this.oldest.next();
-    // A Map iterator that once reached the end stays done, even after new keys are set.
-    if (next.done) {
-      this.oldest = this.entries.keys();
-      next = this.oldest.next();
-    }
+    // Never done (a done Map iterator would stay done): it is called only while over capacity, so at least one
+    // entry is live, and every live entry lies ahead of the cursor (see `oldest`).
+    const next = this.oldest.next();
     if (!next.done) this.entries.delete(next.value);
   }
 }
