@@ -133,4 +133,14 @@ describe(buildKeyRing.name, () => {
     ]);
     expect(buildKeyRing([twin, later, a], at(10), 50).active?.kid).toBe('a2');
   });
+
+  it('orders keys by activation before creation or kid', () => {
+    const early = key('z', 100, 0);
+    const late = key('y', 0, 200);
+    const ring = buildKeyRing([late, early], at(100), 50);
+    expect(ring.statuses.map((s) => [s.key.kid, s.state])).toEqual([
+      ['z', 'active'],
+      ['y', 'pending'],
+    ]);
+  });
 });
