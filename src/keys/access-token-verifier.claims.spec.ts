@@ -124,4 +124,35 @@ describe(AccessTokenVerifier.name, () => {
     seconds = NOW + TTL + TOLERANCE;
     expect(verifier.verify(token)).toBe('expired');
   });
+
+  it('accepts a token whose nbf is up to the clock tolerance ahead, and refuses it from the second after', () => {
+    expect(verifier.verify(tokenOf(claims({ nbf: NOW })))).toMatchObject({
+      username: 'ada',
+    });
+    expect(
+      verifier.verify(tokenOf(claims({ nbf: NOW + TOLERANCE }))),
+    ).toMatchObject({ username: 'ada' });
+    expect(verifier.verify(tokenOf(claims({ nbf: NOW + TOLERANCE + 1 })))).toBe(
+      'invalid',
+    );
+  });
+
+  it.each([
+    ['a string', String(NOW)],
+    ['null', null],
+  ])('refuses a token whose nbf is %s', (_what, nbf) => {
+    expect(verifier.verify(tokenOf(claims({ nbf })))).toBe('invalid');
+  });
+
+  it('accepts an audience list that names this API, and refuses one that does not', () => {
+    expect(
+      verifier.verify(tokenOf(claims({ aud: ['other-api', AUDIENCE] }))),
+    ).toMatchObject({ username: 'ada' });
+    expect(verifier.verify(tokenOf(claims({ aud: ['other-api'] })))).toBe(
+      'invalid',
+    );
+    expect(verifier.verify(tokenOf(claims({ aud: undefined })))).toBe(
+      'invalid',
+    );
+  });
 });
