@@ -51,8 +51,11 @@ const b64 = (value: unknown): string =>
   Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 
 /** HS256 by hand, so a payload jsonwebtoken's sign() would refuse to write can still be signed. */
-function tokenOf(payload: Record<string, unknown>): string {
-  const signed = `${b64({ alg: 'HS256', kid: key.kid, typ: 'at+jwt' })}.${b64(payload)}`;
+function tokenOf(
+  payload: Record<string, unknown>,
+  header: Record<string, unknown> = {},
+): string {
+  const signed = `${b64({ alg: 'HS256', kid: key.kid, typ: 'at+jwt', ...header })}.${b64(payload)}`;
   return `${signed}.${createHmac('sha256', secret).update(signed).digest('base64url')}`;
 }
 
@@ -155,4 +158,11 @@ describe(AccessTokenVerifier.name, () => {
       'invalid',
     );
   });
+
+  it.each([['none'], ['HS384'], ['RS256'], [undefined]])(
+    'refuses a token its kid’s key did sign whose header declares alg %s',
+    (alg) => {
+      expect(verifier.verify(tokenOf(claims(), { alg }))).toBe('invalid');
+    },
+  );
 });
