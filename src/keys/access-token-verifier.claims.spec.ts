@@ -165,4 +165,26 @@ describe(AccessTokenVerifier.name, () => {
       expect(verifier.verify(tokenOf(claims(), { alg }))).toBe('invalid');
     },
   );
+
+  it.each([
+    ['null', null],
+    ['true', true],
+    ['a string', '0'],
+  ])(
+    'refuses a token whose exp is %s as invalid, not expired',
+    (_what, exp) => {
+      expect(verifier.verify(tokenOf(claims({ exp })))).toBe('invalid');
+    },
+  );
+
+  it('reports the verified-token cache counters for the metrics scrape', () => {
+    const token = tokenOf(claims());
+    verifier.verify(token);
+    verifier.verify(token);
+    expect(verifier.cacheStats()).toMatchObject({
+      hits: 1,
+      misses: 1,
+      entries: 1,
+    });
+  });
 });
