@@ -51,8 +51,11 @@ const b64 = (value: unknown): string =>
   Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 
 /** HS256 by hand, so a payload jsonwebtoken's sign() would refuse to write can still be signed. */
-function tokenOf(payload: Record<string, unknown>): string {
-  const signed = `${b64({ alg: 'HS256', kid: key.kid, typ: 'at+jwt' })}.${b64(payload)}`;
+function tokenOf(
+  payload: Record<string, unknown>,
+  header: Record<string, unknown> = {},
+): string {
+  const signed = `${b64({ alg: 'HS256', kid: key.kid, typ: 'at+jwt', ...header })}.${b64(payload)}`;
   return `${signed}.${createHmac('sha256', secret).update(signed).digest('base64url')}`;
 }
 
@@ -123,5 +126,65 @@ describe(AccessTokenVerifier.name, () => {
     expect(verifier.verify(token)).toMatchObject({ expiresAt: NOW + TTL });
     seconds = NOW + TTL + TOLERANCE;
     expect(verifier.verify(token)).toBe('expired');
+  });
+
+  it('accepts a token whose nbf is up to the clock tolerance ahead, and refuses it from the second after', () => {
+    expect(verifier.verify(tokenOf(claims({ nbf: NOW })))).toMatchObject({
+      username: 'ada',
+    });
+    expect(
+      verifier.verify(tokenOf(claims({ nbf: NOW + TOLERANCE }))),
+    ).toMatchObject({ username: 'ada' });
+    expect(verifier.verify(tokenOf(claims({ nbf: NOW + TOLERANCE + 1 })))).toBe(
+      'invalid',
+    );
+  });
+
+  it.each([
+    ['a string', String(NOW)],
+    ['null', null],
+  ])('refuses a token whose nbf is %s', (_what, nbf) => {
+    expect(verifier.verify(tokenOf(claims({ nbf })))).toBe('invalid');
+  });
+
+  it('accepts an audience list that names this API, and refuses one that does not', () => {
+    expect(
+      verifier.verify(tokenOf(claims({ aud: ['other-api', AUDIENCE] }))),
+    ).toMatchObject({ username: 'ada' });
+    expect(verifier.verify(tokenOf(claims({ aud: ['other-api'] })))).toBe(
+      'invalid',
+    );
+    expect(verifier.verify(tokenOf(claims({ aud: undefined })))).toBe(
+      'invalid',
+    );
+  });
+
+  it.each([['none'], ['HS384'], ['RS256'], [undefined]])(
+    'refuses a token its kid’s key did sign whose header declares alg %s',
+    (alg) => {
+      expect(verifier.verify(tokenOf(claims(), { alg }))).toBe('invalid');
+    },
+  );
+
+  it.each([
+    ['null', null],
+    ['true', true],
+    ['a string', '0'],
+  ])(
+    'refuses a token whose exp is %s as invalid, not expired',
+    (_what, exp) => {
+      expect(verifier.verify(tokenOf(claims({ exp })))).toBe('invalid');
+    },
+  );
+
+  it('reports the verified-token cache counters for the metrics scrape', () => {
+    const token = tokenOf(claims());
+    verifier.verify(token);
+    verifier.verify(token);
+    expect(verifier.cacheStats()).toMatchObject({
+      hits: 1,
+      misses: 1,
+      entries: 1,
+    });
   });
 });
