@@ -12,10 +12,12 @@ describe(verifyIdTokenSignature.name, () => {
   let server: Server;
   let jwksUri: string;
   let published: object[] = [];
+  const fetches = new Map<string, number>();
 
   beforeAll(async () => {
     jose = await importJose();
-    server = createServer((_req, res) => {
+    server = createServer((req, res) => {
+      fetches.set(req.url ?? '', (fetches.get(req.url ?? '') ?? 0) + 1);
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ keys: published }));
     });
@@ -89,5 +91,16 @@ describe(verifyIdTokenSignature.name, () => {
         issuer: 'https://evil.example',
       }),
     ).rejects.toThrow();
+  });
+
+  it("fetches a provider's keys once for tokens signed by a key it already knows", async () => {
+    const key = await keyPair('k5');
+    published = [key.jwk];
+    const ownUri = jwksUri.replace('/jwks', '/jwks-k5');
+    for (let i = 0; i < 3; i++)
+      await expect(
+        verifyIdTokenSignature(await sign(key), ownUri, expected),
+      ).resolves.toBeUndefined();
+    expect(fetches.get('/jwks-k5')).toBe(1);
   });
 });
