@@ -284,6 +284,16 @@ describe('parseEnv: URLs and formats', () => {
     );
   });
 
+  it('separates the lines of a sign-in provider\'s missing keys with "; " too', () => {
+    const required = 'required for every name in OIDC_PROVIDERS';
+    expectOnly(
+      { OIDC_PROVIDERS: 'acme' },
+      `OIDC_ACME_ISSUER: ${required}`,
+      `OIDC_ACME_CLIENT_ID: ${required}`,
+      `OIDC_ACME_CLIENT_SECRET: ${required}`,
+    );
+  });
+
   it('allows the headers as long as the whole request', () => {
     expect(
       parseEnv({ HTTP_HEADERS_TIMEOUT: '10s', HTTP_REQUEST_TIMEOUT: '10s' })
