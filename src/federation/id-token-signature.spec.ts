@@ -1,10 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyIdTokenSignature } from './id-token-signature';
 
 type Jose = typeof import('jose');
+// A source of its own per evaluation, as in id-token-signature.ts: Stryker runs this file many times in one process,
+// and V8 would reuse the compiled code, with the import hook of the first, torn-down jest environment.
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
-const importJose = new Function('return import("jose")') as () => Promise<Jose>;
+const importJose = new Function(
+  `return import("jose") // ${randomUUID()}`,
+) as () => Promise<Jose>;
 
 /** A provider's key endpoint whose published keys the test can swap, as a key rotation does. */
 describe(verifyIdTokenSignature.name, () => {

@@ -129,13 +129,16 @@ describe('redact', () => {
     expect(scrub(text)).toBe(text);
   });
 
-  it('keeps null, numbers and booleans, and walks objects without a prototype', () => {
+  it('keeps null, undefined, numbers and booleans, and walks objects without a prototype', () => {
     const bare = Object.assign(Object.create(null) as object, {
       password: 'p',
       n: null,
     });
-    expect(scrub({ n: null, count: 3, ok: false, bare })).toEqual({
+    expect(
+      scrub({ n: null, missing: undefined, count: 3, ok: false, bare }),
+    ).toEqual({
       n: null,
+      missing: undefined,
       count: 3,
       ok: false,
       bare: { password: REDACTED, n: null },
@@ -155,6 +158,7 @@ describe('redact', () => {
   });
 
   it('walks ten levels of objects or arrays and replaces the eleventh with a marker', () => {
+    expect(scrub(nested(10, 7))).toEqual(nested(10, 7));
     expect(scrub(nested(10, { password: 'p' }))).toEqual(
       nested(10, '[Too deep]'),
     );
