@@ -270,9 +270,12 @@ describe('parseEnv: URLs and formats', () => {
     },
   );
 
-  it('accepts closed registration and the production and test environments', () => {
+  it('accepts open or closed registration and the production and test environments', () => {
     expect(parseEnv({ AUTH_REGISTRATION: 'closed' }).AUTH_REGISTRATION).toBe(
       'closed',
+    );
+    expect(parseEnv({ AUTH_REGISTRATION: 'open' }).AUTH_REGISTRATION).toBe(
+      'open',
     );
     expect(parseEnv({ NODE_ENV: 'test' }).NODE_ENV).toBe('test');
     expect(parseEnv(PRODUCTION).NODE_ENV).toBe('production');
