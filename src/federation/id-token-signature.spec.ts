@@ -1,10 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyIdTokenSignature } from './id-token-signature';
 
 type Jose = typeof import('jose');
+// A source of its own per evaluation, as in id-token-signature.ts: Stryker runs this file many times in one process,
+// and V8 would reuse the compiled code, with the import hook of the first, torn-down jest environment.
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
-const importJose = new Function('return import("jose")') as () => Promise<Jose>;
+const importJose = new Function(
+  `return import("jose") // ${randomUUID()}`,
+) as () => Promise<Jose>;
 
 /** A provider's key endpoint whose published keys the test can swap, as a key rotation does. */
 describe(verifyIdTokenSignature.name, () => {
@@ -12,10 +17,12 @@ describe(verifyIdTokenSignature.name, () => {
   let server: Server;
   let jwksUri: string;
   let published: object[] = [];
+  const fetches = new Map<string, number>();
 
   beforeAll(async () => {
     jose = await importJose();
-    server = createServer((_req, res) => {
+    server = createServer((req, res) => {
+      fetches.set(req.url ?? '', (fetches.get(req.url ?? '') ?? 0) + 1);
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ keys: published }));
     });
@@ -89,5 +96,16 @@ describe(verifyIdTokenSignature.name, () => {
         issuer: 'https://evil.example',
       }),
     ).rejects.toThrow();
+  });
+
+  it("fetches a provider's keys once for tokens signed by a key it already knows", async () => {
+    const key = await keyPair('k5');
+    published = [key.jwk];
+    const ownUri = jwksUri.replace('/jwks', '/jwks-k5');
+    for (let i = 0; i < 3; i++)
+      await expect(
+        verifyIdTokenSignature(await sign(key), ownUri, expected),
+      ).resolves.toBeUndefined();
+    expect(fetches.get('/jwks-k5')).toBe(1);
   });
 });
