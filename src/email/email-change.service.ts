@@ -46,7 +46,8 @@ export class EmailChangeService {
     this.mailer.ensureEnabled();
     const user = await this.users.findProfile(userId);
     if (!user) throw userNotFoundError();
-    if (user.email && sameAddress(user.email, newEmail)) throw emailUnchangedError();
+    if (user.email && sameAddress(user.email, newEmail))
+      throw emailUnchangedError();
     const holder = await this.users.findByEmail(newEmail);
     if (holder) throw emailInUseError();
     await this.mailer.sendLimited(
