@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { openDatabase } from 'src/database/database.factory';
-import type { DatabaseHandle } from 'src/database/database.service';
 import type { Database } from 'src/database/database.types';
-import { mfaChallenges, users } from 'src/database/schema';
+import { insertUser, useMemoryDatabase } from 'test/helpers/memory-database';
+import { mfaChallenges } from 'src/database/schema';
 import { MfaRepository } from './mfa.repository';
 
 const T0 = new Date('2026-12-03T12:00:00Z');
@@ -13,29 +12,16 @@ const T0 = new Date('2026-12-03T12:00:00Z');
  * the real SQL: one in-memory PGlite with the project's migrations for the whole file.
  */
 describe(`${MfaRepository.name} challenges`, () => {
-  let handle: DatabaseHandle;
+  const database = useMemoryDatabase();
   let db: Database;
   let repository: MfaRepository;
 
-  beforeAll(async () => {
-    handle = await openDatabase({
-      url: 'pglite://memory',
-      dataDir: '',
-      poolMax: 1,
-    });
-    db = handle.db;
+  beforeAll(() => {
+    db = database();
     repository = new MfaRepository(db);
-  }, 60_000);
+  });
 
-  afterAll(() => handle?.close());
-
-  async function createUser(): Promise<string> {
-    const [row] = await db
-      .insert(users)
-      .values({ username: `user-${randomUUID()}` })
-      .returning({ id: users.id });
-    return row.id;
-  }
+  const createUser = (): Promise<string> => insertUser(db);
 
   async function openChallenge(
     userId: string,

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { openDatabase } from 'src/database/database.factory';
-import type { DatabaseHandle } from 'src/database/database.service';
 import type { Database } from 'src/database/database.types';
+import { insertUser, useMemoryDatabase } from 'test/helpers/memory-database';
 import { mfaChallenges, recoveryCodes, users } from 'src/database/schema';
 import { MfaRepository } from './mfa.repository';
 
@@ -14,37 +13,25 @@ const T0 = new Date('2026-12-03T12:00:00Z');
  * for every test.
  */
 describe(MfaRepository.name, () => {
-  let handle: DatabaseHandle;
+  const database = useMemoryDatabase();
   let db: Database;
   let repository: MfaRepository;
 
-  beforeAll(async () => {
-    handle = await openDatabase({
-      url: 'pglite://memory',
-      dataDir: '',
-      poolMax: 1,
-    });
-    db = handle.db;
+  beforeAll(() => {
+    db = database();
     repository = new MfaRepository(db);
-  }, 60_000);
-
-  afterAll(() => handle?.close());
+  });
 
   async function createUser(totp: {
     enabled: boolean;
     lastStep?: number | null;
   }): Promise<string> {
-    const [row] = await db
-      .insert(users)
-      .values({
-        username: `user-${randomUUID()}`,
-        totpSecret: totp.enabled ? 'sealed-secret' : null,
-        totpPendingSecret: totp.enabled ? null : 'sealed-pending',
-        totpEnabledAt: totp.enabled ? T0 : null,
-        totpLastStep: totp.lastStep ?? null,
-      })
-      .returning({ id: users.id });
-    return row.id;
+    return insertUser(db, {
+      totpSecret: totp.enabled ? 'sealed-secret' : null,
+      totpPendingSecret: totp.enabled ? null : 'sealed-pending',
+      totpEnabledAt: totp.enabled ? T0 : null,
+      totpLastStep: totp.lastStep ?? null,
+    });
   }
 
   async function lastStepOf(userId: string): Promise<number | null> {

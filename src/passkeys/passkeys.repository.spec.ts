@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { openDatabase } from 'src/database/database.factory';
-import type { DatabaseHandle } from 'src/database/database.service';
 import type { Database } from 'src/database/database.types';
-import { passkeys, users } from 'src/database/schema';
+import { insertUser, useMemoryDatabase } from 'test/helpers/memory-database';
+import { passkeys } from 'src/database/schema';
 import { PasskeysRepository, type StoredPasskey } from './passkeys.repository';
 
 const T0 = new Date('2026-12-03T12:00:00Z');
@@ -15,29 +14,16 @@ const END = new Date(T0.getTime() + 300_000);
  * project's migrations for the whole file.
  */
 describe(PasskeysRepository.name, () => {
-  let handle: DatabaseHandle;
+  const database = useMemoryDatabase();
   let db: Database;
   let repository: PasskeysRepository;
 
-  beforeAll(async () => {
-    handle = await openDatabase({
-      url: 'pglite://memory',
-      dataDir: '',
-      poolMax: 1,
-    });
-    db = handle.db;
+  beforeAll(() => {
+    db = database();
     repository = new PasskeysRepository(db);
-  }, 60_000);
+  });
 
-  afterAll(() => handle?.close());
-
-  async function createUser(): Promise<string> {
-    const [row] = await db
-      .insert(users)
-      .values({ username: `user-${randomUUID()}` })
-      .returning({ id: users.id });
-    return row.id;
-  }
+  const createUser = (): Promise<string> => insertUser(db);
 
   async function createPasskey(
     userId: string,
